@@ -1,0 +1,196 @@
+"""Benchmarks: the full crawl pipeline against bare Scrapy, and the matcher against a naive loop.
+
+Both comparisons are ratios measured in one run on this machine (absolute speeds vary between
+machines). The crawl side serves the sandbox scaled to the requested number of listings and
+crawls its server-rendered marketplace twice per round, once with thumbwatch's pipelines,
+middleware and run-recording extension and once with none of them (bare Scrapy), on the same
+pages with the same settings. Run with ``thumbwatch bench``; results go to BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH_SPIDER = "sandbox_bazaar"
+# Same settings for both sides: no politeness delay against our own loopback sandbox.
+COMMON_SETTINGS = {
+    "LOG_LEVEL": "WARNING",
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS": "16",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "ROBOTSTXT_OBEY": "True",
+}
+BARE_SETTINGS = {"ITEM_PIPELINES": "{}", "EXTENSIONS": "{}", "SPIDER_MIDDLEWARES": "{}"}
+
+
+def _child(base_url: str, stats_path: str, settings: dict[str, str]) -> None:
+    """Runs in the benchmark's child process: one crawl, its stats written as JSON."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    project = get_project_settings()
+    for name, value in settings.items():
+        project.set(name, json.loads(value) if value.startswith("{") else value, priority="cmdline")
+    process = CrawlerProcess(project)
+    crawler = process.create_crawler(BENCH_SPIDER)
+    process.crawl(crawler, base_url=base_url)
+    process.start()
+    stats = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in crawler.stats.get_stats().items()}
+    Path(stats_path).write_text(json.dumps(stats))
+
+
+def _timed_crawl(base_url: str, settings: dict[str, str], env: dict[str, str]) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        stats_path = handle.name
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "crawler.bench", "child", base_url, stats_path, json.dumps(settings)],
+        env=env,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stats = json.loads(Path(stats_path).read_text())
+    os.unlink(stats_path)
+    pages = int(stats.get("response_received_count", 0))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "pages": pages,
+        "items": int(stats.get("item_scraped_count", 0)),
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "pages_per_s": pages / wall if wall else 0.0,
+        "cpu_s_per_1000_pages": 1000 * cpu / pages if pages else float("nan"),
+    }
+
+
+def bench_crawl(listings: int, rounds: int = 2, progress: Callable[[str], Any] = print) -> dict[str, Any]:
+    from sandbox import SandboxServer, generate_catalogue
+
+    catalogue = generate_catalogue(listings=listings)
+    results: dict[str, list[dict[str, float]]] = {"bare": [], "full": []}
+    with tempfile.TemporaryDirectory() as home, SandboxServer(listings=catalogue) as server:
+        env = {
+            **os.environ,
+            "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+            "THUMBWATCH_HOME": home,
+            "THUMBWATCH_DATABASE_URL": f"sqlite:///{home}/bench.db",
+        }
+        for round_no in range(rounds):
+            for side in ("bare", "full"):
+                settings = dict(COMMON_SETTINGS)
+                if side == "bare":
+                    settings.update(BARE_SETTINGS)
+                result = _timed_crawl(server.url, settings, env)
+                rate = result["pages_per_s"]
+                progress(f"round {round_no + 1} {side}: {result['pages']} pages, {rate:.0f} pages/s")
+                results[side].append(result)
+    best = {side: max(runs, key=lambda r: r["pages_per_s"]) for side, runs in results.items()}
+    return {
+        "listings": listings,
+        "rounds": rounds,
+        "bare": best["bare"],
+        "full": best["full"],
+        "ratio": best["full"]["pages_per_s"] / best["bare"]["pages_per_s"],
+        "all": results,
+    }
+
+
+def machine_description() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    import scrapy
+    import sqlalchemy
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, Scrapy {scrapy.__version__}, "
+        f"SQLAlchemy {sqlalchemy.__version__}"
+    )
+
+
+def run_benchmarks(listings: int, matcher_listings: int, progress: Callable[[str], Any] = print) -> str:
+    from matching.bench import bench_matcher
+
+    progress(f"crawl benchmark on {listings} sandbox listings…")
+    crawl = bench_crawl(listings, progress=progress)
+    progress(f"matcher benchmark on {matcher_listings} listings…")
+    matcher = bench_matcher(matcher_listings)
+    return render_report(crawl, matcher)
+
+
+def _row(label: str, r: dict[str, float]) -> str:
+    return (
+        f"| {label} | {r['pages']} | {r['items']} | {r['wall_s']:.1f} | {r['pages_per_s']:.0f} "
+        f"| {r['cpu_s_per_1000_pages']:.2f} |"
+    )
+
+
+def render_report(crawl: dict[str, Any], matcher: dict[str, Any]) -> str:
+    bare, full = crawl["bare"], crawl["full"]
+    settings = ", ".join(f"{k}={v}" for k, v in COMMON_SETTINGS.items())
+    crawl_ok = "met" if crawl["ratio"] >= 0.70 else "NOT met"
+    matcher_ok = "met" if matcher["ours_per_s"] >= 20_000 else "NOT met"
+    return f"""# Benchmarks
+
+Written by `thumbwatch bench` on {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}.
+
+Machine: {machine_description()}.
+
+## Crawl pipeline vs bare Scrapy
+
+Sandbox marketplace scaled to {crawl["listings"]} listings; spider `{BENCH_SPIDER}` (search pages,
+pagination, item pages); both sides with the same settings ({settings}),
+best of {crawl["rounds"]} interleaved rounds. "Bare" runs the same spider with no item pipelines, no spider
+middleware and no extensions; "full" runs normalise -> match -> store (SQLite) and the crawl-run recorder.
+
+| | pages | items | wall s | pages/s | CPU s / 1,000 pages |
+|---|---:|---:|---:|---:|---:|
+{_row("bare Scrapy", bare)}
+{_row("thumbwatch full pipeline", full)}
+
+Full pipeline at **{100 * crawl["ratio"]:.0f}%** of bare Scrapy's pages/s (target: at least 70%: {crawl_ok}).
+CPU is the crawl process's own (user + system); the sandbox server runs in the benchmark process.
+
+## Matcher throughput
+
+{matcher["n"]} synthetic listings (title + description), {matcher.get("cpu_count", os.cpu_count())} cores.
+
+| | listings/s |
+|---|---:|
+| naive per-listing Python loop | {matcher["naive_per_s"]:,.0f} |
+| `Matcher.score_many` | {matcher["ours_per_s"]:,.0f} |
+
+Speed-up: **{matcher["ratio"]:.1f}x** (target: at least 20,000 listings/s: {matcher_ok}).
+"""
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "child":
+    _child(sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))

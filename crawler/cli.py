@@ -1,0 +1,327 @@
+"""The ``thumbwatch`` command line: each command is a thin layer over library code.
+
+Exit codes: 0 success, 1 the work failed (e.g. a failed crawl), 2 usage error (unknown spider,
+bad argument, bad database URL, malformed input). Errors are one line on stderr; ``--verbose``
+adds the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from crawler.config import get_settings
+from crawler.output import OutputFormat, write_rows
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Find listings of contraband mini phones, match them to known devices, store them for takedowns.",
+)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True)
+_state = {"verbose": False}
+
+SANDBOX_SPIDERS = ("sandbox_bazaar", "sandbox_jsmarket", "sandbox_shop")
+HIT_COLUMNS = (
+    "listing_id",
+    "marketplace",
+    "device",
+    "score",
+    "tier",
+    "price",
+    "currency",
+    "title",
+    "url",
+)
+
+
+class UsageProblem(Exception):
+    """A usage error to report in one line with exit code 2."""
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def guarded(fn: Callable[[], Any]) -> Any:
+    """Run `fn`, turning known errors into one line and a meaningful exit code."""
+    from pydantic import ValidationError
+
+    from crawler.match_file import InputLineError
+    from crawler.runner import CrawlUsageError
+    from storage.db import DatabaseError
+
+    try:
+        return fn()
+    except (CrawlUsageError, DatabaseError, InputLineError, UsageProblem, ValidationError) as exc:
+        if _state["verbose"]:
+            err.print_exception()
+        raise fail(str(exc).replace("\n", "; "), 2) from None
+
+
+def _sessions() -> Any:
+    from storage.db import session_factory, upgrade_database
+
+    return session_factory(upgrade_database(get_settings().resolved_database_url))
+
+
+@app.callback()
+def main_callback(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Tracebacks on errors.")] = False,
+) -> None:
+    """thumbwatch: find listings of contraband mini phones and keep evidence for takedowns."""
+    _state["verbose"] = verbose
+
+
+@app.command()
+def crawl(
+    spider: Annotated[str, typer.Argument(help="Spider name (see `scrapy list`).")],
+    arg: Annotated[list[str] | None, typer.Option("-a", help="Spider argument NAME=VALUE.")] = None,
+    setting: Annotated[list[str] | None, typer.Option("-s", help="Scrapy setting NAME=VALUE.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Kill the crawl after this many seconds.")] = None,
+) -> None:
+    """Run one crawl in a child process and record it as a crawl run."""
+    from crawler.runner import parse_pairs
+
+    arguments = guarded(lambda: parse_pairs(arg or [], "-a"))
+    settings = guarded(lambda: parse_pairs(setting or [], "-s"))
+    outcome = guarded(lambda: _crawl_with_progress(spider, arguments, settings, timeout))
+    if outcome.failed:
+        raise fail(
+            f"crawl run {outcome.run_id} {outcome.status.value}: {outcome.error} (log: {outcome.log_path})",
+            1,
+        )
+
+
+def _crawl_with_progress(
+    spider: str, arguments: dict[str, str], settings: dict[str, str], timeout: float | None
+) -> Any:
+    from crawler.runner import run_crawl
+
+    with err.status(f"crawling {spider}…") as status:
+
+        def progress(stats: dict[str, Any]) -> None:
+            status.update(
+                f"crawling {spider}: {stats.get('response_received_count', 0)} pages, "
+                f"{stats.get('thumbwatch/items_stored', 0)} listings stored, "
+                f"{stats.get('thumbwatch/items_flagged', 0)} flagged, "
+                f"{stats.get('thumbwatch/errors/total', 0)} errors"
+            )
+
+        outcome = run_crawl(spider, arguments, settings, on_progress=progress, timeout=timeout)
+    _report_outcome(spider, outcome)
+    return outcome
+
+
+def _report_outcome(spider: str, outcome: Any) -> None:
+    stats = outcome.stats
+    colour = {"ok": "green", "degraded": "yellow"}.get(outcome.status.value, "red")
+    err.print(
+        f"[{colour}]{spider}: run {outcome.run_id} {outcome.status.value}[/] in {outcome.duration:.1f}s: "
+        f"{stats.get('response_received_count', 0)} pages, {stats.get('thumbwatch/items_stored', 0)} "
+        f"listings stored, {stats.get('thumbwatch/items_flagged', 0)} flagged, "
+        f"{stats.get('thumbwatch/errors/total', 0)} errors"
+        + (f" ({outcome.error})" if outcome.error else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def hits(
+    min_score: Annotated[int, typer.Option("--min-score", min=0, max=100)] = 0,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+) -> None:
+    """Flagged listings with their best device, score and tier."""
+    from storage.repository import list_hits
+
+    def rows() -> list[dict[str, Any]]:
+        with _sessions()() as session:
+            return list_hits(session, min_score=min_score, limit=limit)
+
+    write_rows(guarded(rows), fmt, HIT_COLUMNS, title="hits")
+
+
+@app.command()
+def runs(
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+) -> None:
+    """Recent crawl runs with their status, counts and errors."""
+    from storage.repository import list_crawl_runs
+
+    def rows() -> list[dict[str, Any]]:
+        with _sessions()() as session:
+            return [
+                {
+                    "run_id": run.id,
+                    "spider": run.spider,
+                    "status": run.status.value,
+                    "started_at": run.started_at.isoformat(),
+                    "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                    "pages": run.stats.get("response_received_count", 0),
+                    "listings": run.stats.get("thumbwatch/items_stored", 0),
+                    "flagged": run.stats.get("thumbwatch/items_flagged", 0),
+                    "errors": run.stats.get("thumbwatch/errors/total", 0),
+                    "error": run.error,
+                    "stats": run.stats,
+                }
+                for run in list_crawl_runs(session, limit)
+            ]
+
+    columns = (
+        "run_id",
+        "spider",
+        "status",
+        "started_at",
+        "pages",
+        "listings",
+        "flagged",
+        "errors",
+        "error",
+    )
+    write_rows(guarded(rows), fmt, columns, title="crawl runs")
+
+
+@app.command()
+def match(
+    input_path: Annotated[
+        Path | None, typer.Option("--input", help="JSON Lines file; default stdin.")
+    ] = None,
+    output_path: Annotated[
+        Path | None, typer.Option("--output", help="JSON Lines file; default stdout.")
+    ] = None,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip malformed lines.")] = False,
+) -> None:
+    """Score listings from a JSON Lines file against the device catalog."""
+    from crawler.match_file import match_lines
+    from matching import get_matcher
+
+    def run() -> Any:
+        matcher = get_matcher(get_settings().catalog_path)
+        source = str(input_path) if input_path else "<stdin>"
+        if input_path is not None and not input_path.is_file():
+            raise UsageProblem(f"input file {input_path} does not exist")
+        inp = input_path.open(encoding="utf-8") if input_path else sys.stdin
+        # Write to a temporary file first so a malformed line leaves no half-written output.
+        tmp = output_path.with_name(output_path.name + ".partial") if output_path else None
+        out = tmp.open("w", encoding="utf-8") if tmp else sys.stdout
+        try:
+            report = match_lines(inp, out, matcher, source=source, skip_invalid=skip_invalid)
+        except BaseException:
+            if tmp:
+                out.close()
+                tmp.unlink(missing_ok=True)
+            raise
+        finally:
+            if input_path:
+                inp.close()
+        if tmp and output_path:
+            out.close()
+            tmp.replace(output_path)
+        return report
+
+    report = guarded(run)
+    for problem in report.skipped:
+        err.print(f"skipped {problem}", highlight=False, soft_wrap=True)
+    err.print(
+        f"{report.written} listings scored, {report.flagged} flagged, {len(report.skipped)} skipped",
+        highlight=False,
+    )
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535)] = 8080,
+    seed: Annotated[int, typer.Option()] = 2025,
+    listings: Annotated[int | None, typer.Option(min=1, help="Number of listings (default: small).")] = None,
+    faults: Annotated[bool, typer.Option(help="Inject HTTP errors, malformed and slow pages.")] = False,
+) -> None:
+    """Serve the bundled sandbox marketplaces until interrupted."""
+    from sandbox.server import run_sandbox
+
+    err.print(
+        f"sandbox on http://{host}:{port}/ (bazaar, jsmarket, shop); Ctrl-C stops it",
+        highlight=False,
+    )
+    run_sandbox(host=host, port=port, seed=seed, listings=listings, faults=faults)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option()] = 2025,
+    listings: Annotated[int | None, typer.Option(min=1)] = None,
+) -> None:
+    """Start the sandbox, crawl its three sites (one through Chromium), show the hits."""
+    from sandbox import SandboxServer, generate_catalogue
+    from storage.repository import list_hits
+
+    catalogue = generate_catalogue(seed, listings) if listings else generate_catalogue(seed)
+    failed = []
+    with SandboxServer(listings=catalogue, seed=seed) as server:
+        err.print(f"sandbox marketplace serving on {server.url}", highlight=False)
+        for spider in SANDBOX_SPIDERS:
+            outcome = guarded(
+                lambda spider=spider: _crawl_with_progress(spider, {"base_url": server.url}, {}, None)
+            )
+            if outcome.failed:
+                failed.append(spider)
+    with _sessions()() as session:
+        rows = list_hits(session)
+    write_rows(
+        rows,
+        OutputFormat.TABLE,
+        ("device", "score", "tier", "marketplace", "title", "url"),
+        title="hits",
+    )
+    err.print(f"database: {get_settings().resolved_database_url}", highlight=False)
+    if failed:
+        raise fail(f"crawl failed for {', '.join(failed)}", 1)
+
+
+@app.command()
+def bench(
+    listings: Annotated[int, typer.Option(min=100, help="Sandbox listings for the crawl benchmark.")] = 5000,
+    matcher_listings: Annotated[int, typer.Option(min=1000)] = 100_000,
+    output: Annotated[Path, typer.Option(help="Markdown report.")] = Path("BENCHMARKS.md"),
+) -> None:
+    """Measure the crawl pipeline vs bare Scrapy and the matcher vs a naive loop."""
+    from crawler.bench import run_benchmarks
+
+    report = run_benchmarks(listings=listings, matcher_listings=matcher_listings, progress=err.print)
+    output.write_text(report, encoding="utf-8")
+    err.print(f"results written to {output}", highlight=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply the Alembic migrations (the CLI also does this on first use)."""
+    from storage.db import current_revision, upgrade_database
+
+    url = get_settings().resolved_database_url
+    engine = guarded(lambda: upgrade_database(url, revision))
+    err.print(f"database {engine.url!r} at revision {current_revision(engine)}", highlight=False)
+
+
+def main() -> None:
+    from pydantic import ValidationError
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = "THUMBWATCH_" + str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        err.print(f"[bold red]error:[/] bad configuration {field}: {first['msg']}", highlight=False)
+        raise SystemExit(2) from None
+    app()

@@ -1,0 +1,194 @@
+"""Item pipelines: normalise -> match -> store.
+
+Spiders only parse; these components clean each `ListingItem`, score it against the device
+catalog and write it to the database. The store step never blocks the reactor: items are
+gathered into small batches and written by one worker thread, each batch one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.failures import record_error
+from crawler.items import ListingItem
+from crawler.normalise import canonical_url, clean_text, normalise_currency
+from storage.db import session_factory, upgrade_database
+from storage.repository import StoreSummary, store_listings
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class NormaliseListingPipeline:
+    """Clean text, canonicalise the URL and currency; drop items that cannot be stored."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ListingItem):
+            return item
+        item.title = clean_text(item.title)
+        item.external_id = clean_text(item.external_id)
+        problem = self._problem(item)
+        if problem:
+            record_error(self.stats, "invalid_item", item.url, problem)
+            raise DropItem(f"{problem} at {item.url}")
+        item.url = canonical_url(item.url)
+        item.description = (item.description or "").strip()
+        item.currency = normalise_currency(item.currency)
+        item.seller_name = clean_text(item.seller_name) or None
+        item.attributes = {clean_text(k): clean_text(v) for k, v in item.attributes.items()}
+        item.image_urls = list(dict.fromkeys(u.strip() for u in item.image_urls if u.strip()))
+        item.fetched_at = item.fetched_at.astimezone(UTC)
+        return item
+
+    @staticmethod
+    def _problem(item: ListingItem) -> str | None:
+        if not item.title:
+            return "listing without a title"
+        if not item.external_id:
+            return "listing without an external id"
+        if item.fetched_at.tzinfo is None:
+            return "fetched_at is not timezone-aware"
+        if item.price is not None and (not item.price.is_finite() or item.price < Decimal(0)):
+            return f"impossible price {item.price}"
+        return None
+
+
+class MatchListingPipeline:
+    """Score each listing against the device catalog (sets ``item.match``)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        from crawler.config import get_settings
+        from matching import get_matcher
+
+        self.stats = crawler.stats
+        self.matcher = get_matcher(get_settings().catalog_path)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ListingItem):
+            return item
+        item.match = self.matcher.score_listing(item.title, item.description, item.attributes)
+        self.stats.inc_value("thumbwatch/items_matched")
+        if item.match.flagged:
+            self.stats.inc_value("thumbwatch/items_flagged")
+        return item
+
+
+class StoreListingPipeline:
+    """Write listings, snapshots and hits idempotently, off the reactor thread."""
+
+    def __init__(self, crawler: Crawler, database_url: str, batch_size: int, delay: float) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.database_url = database_url
+        self.batch_size = batch_size
+        self.delay = delay
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: list[ListingItem] = []
+        self._batch: asyncio.Future[dict[int, BaseException | None]] | None = None
+        self._in_flight: set[asyncio.Future[Any]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        url = crawler.settings.get("THUMBWATCH_DATABASE_URL")
+        if not url:
+            raise NotConfigured("THUMBWATCH_DATABASE_URL is not set")
+        return cls(
+            crawler,
+            url,
+            crawler.settings.getint("THUMBWATCH_STORE_BATCH_SIZE", 200),
+            crawler.settings.getfloat("THUMBWATCH_STORE_BATCH_DELAY", 0.05),
+        )
+
+    def open_spider(self) -> None:
+        engine = upgrade_database(self.database_url)
+        self._sessions = session_factory(engine)
+        # One writer thread: SQLite allows one writer at a time anyway, and ordering
+        # per process keeps the upserts' "later observation wins" rule simple.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thumbwatch-store")
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ListingItem):
+            return item
+        loop = asyncio.get_running_loop()
+        if self._batch is None:
+            self._batch = loop.create_future()
+            loop.call_later(self.delay, self._flush)
+        batch = self._batch
+        self._pending.append(item)
+        if len(self._pending) >= self.batch_size:
+            self._flush()
+        outcome = (await batch)[id(item)]
+        if outcome is not None:
+            record_error(self.stats, "store", item.url, repr(outcome))
+            raise DropItem(f"could not store {item.url}: {outcome!r}")
+        return item
+
+    def _flush(self) -> None:
+        if not self._pending or self._batch is None or self._executor is None:
+            return
+        items, batch = self._pending, self._batch
+        self._pending, self._batch = [], None
+        future = asyncio.wrap_future(self._executor.submit(self._write, items))
+        self._in_flight.add(future)
+
+        def done(f: asyncio.Future[dict[int, BaseException | None]]) -> None:
+            self._in_flight.discard(f)
+            if f.exception() is not None:
+                batch.set_exception(f.exception())  # type: ignore[arg-type]
+            else:
+                batch.set_result(f.result())
+
+        future.add_done_callback(done)
+
+    def _write(self, items: Sequence[ListingItem]) -> dict[int, BaseException | None]:
+        """Runs in the writer thread: the batch in one transaction, or item by item on error."""
+        run_id = self.stats.get_value("thumbwatch/crawl_run_id")
+        try:
+            with self._sessions.begin() as session:
+                self._count(store_listings(session, items, run_id))
+            return dict.fromkeys(map(id, items))
+        except Exception:
+            logger.warning("batch of %d listings failed; storing them one by one", len(items))
+        outcomes: dict[int, BaseException | None] = {}
+        for item in items:
+            try:
+                with self._sessions.begin() as session:
+                    self._count(store_listings(session, [item], run_id))
+                outcomes[id(item)] = None
+            except Exception as exc:
+                logger.error("could not store listing %s: %r", item.url, exc)
+                outcomes[id(item)] = exc
+        return outcomes
+
+    def _count(self, summary: StoreSummary) -> None:
+        self.stats.inc_value("thumbwatch/items_stored", summary.listings)
+        self.stats.inc_value("thumbwatch/snapshots_created", summary.snapshots_created)
+        self.stats.inc_value("thumbwatch/hits_stored", summary.hits_written)
+
+    async def close_spider(self) -> None:
+        self._flush()
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)

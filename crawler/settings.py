@@ -1,0 +1,85 @@
+"""Scrapy settings for thumbwatch crawls (``SCRAPY_SETTINGS_MODULE=crawler.settings``).
+
+Values that an operator tunes come from `crawler.config.get_settings()`; the rest wires the
+components. Defaults are polite: robots.txt obeyed, AutoThrottle, a per-domain cap and an
+honest User-Agent; a spider may override any of them in ``custom_settings``.
+"""
+
+from __future__ import annotations
+
+from crawler.config import get_settings
+
+_config = get_settings()
+
+BOT_NAME = "thumbwatch"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+USER_AGENT = _config.user_agent
+ROBOTSTXT_OBEY = _config.obey_robots
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = _config.concurrent_requests_per_domain
+DOWNLOAD_DELAY = _config.download_delay
+DOWNLOAD_TIMEOUT = _config.download_timeout
+AUTOTHROTTLE_ENABLED = _config.autothrottle
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+LOG_LEVEL = _config.log_level
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.MalformedPageMiddleware": 45,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.NormaliseListingPipeline": 100,
+    "crawler.pipelines.MatchListingPipeline": 200,
+    "crawler.pipelines.StoreListingPipeline": 300,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.CrawlRunExtension": 100,
+}
+
+# thumbwatch's own components
+THUMBWATCH_DATABASE_URL = _config.resolved_database_url
+THUMBWATCH_CRAWL_RUN_ID = None  # set by `thumbwatch crawl` when the parent recorded the run
+THUMBWATCH_STORE_BATCH_SIZE = 200
+THUMBWATCH_STORE_BATCH_DELAY = 0.05
+THUMBWATCH_HEARTBEAT = 2.0
+
+# scrapy-playwright: only spiders that render JavaScript switch its download handler on,
+# through `playwright_settings()` below, so plain spiders never start a browser.
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": str(_config.chromium_path),
+    "headless": True,
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ],
+}
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+
+
+def playwright_settings() -> dict[str, object]:
+    """``custom_settings`` for a spider whose pages need a browser (scrapy-playwright)."""
+    return {
+        "DOWNLOAD_HANDLERS": {
+            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        },
+    }

@@ -1,0 +1,31 @@
+"""Persistence of thumbwatch: typed SQLAlchemy models, the engine and sessions, idempotent
+repository functions and the Alembic migrations that define the schema."""
+
+from storage.db import DatabaseError, create_db_engine, session_factory, upgrade_database
+from storage.models import (
+    Base,
+    CrawlRun,
+    Hit,
+    Listing,
+    ListingSnapshot,
+    Marketplace,
+    ReviewStatus,
+    RunStatus,
+    Seller,
+)
+
+__all__ = [
+    "Base",
+    "CrawlRun",
+    "DatabaseError",
+    "Hit",
+    "Listing",
+    "ListingSnapshot",
+    "Marketplace",
+    "ReviewStatus",
+    "RunStatus",
+    "Seller",
+    "create_db_engine",
+    "session_factory",
+    "upgrade_database",
+]

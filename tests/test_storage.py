@@ -1,0 +1,229 @@
+"""Storage: migrations, idempotent upserts, snapshots, hits, concurrency — on SQLite and,
+when configured, PostgreSQL."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, inspect, select, text
+
+from crawler.items import ListingItem
+from matching import MatchResult, Reason
+from storage import (
+    Base,
+    CrawlRun,
+    DatabaseError,
+    Hit,
+    Listing,
+    ListingSnapshot,
+    RunStatus,
+    Seller,
+    create_db_engine,
+    session_factory,
+    upgrade_database,
+)
+from storage.repository import finish_crawl_run, list_hits, start_crawl_run, store_listings
+
+T0 = datetime(2026, 5, 20, 8, 0, tzinfo=UTC)
+
+
+def make_match(score: int, flagged: bool = True, device: str | None = "l8star-bm10") -> MatchResult:
+    return MatchResult(
+        score=score,
+        tier="high" if flagged else "none",
+        flagged=flagged,
+        device_id=device if flagged else None,
+        device_name="L8star BM10" if flagged else None,
+        reasons=(
+            Reason(
+                code="model",
+                text="names L8star BM10",
+                points=60.0,
+                field="title",
+                span=(0, 11),
+                excerpt="L8star BM10",
+            ),
+        ),
+        matcher_version="test-1",
+        catalog_version="cat-1",
+    )
+
+
+def make_item(
+    external_id: str = "A1",
+    title: str = "L8star BM10 mini phone",
+    fetched_at: datetime = T0,
+    price: str = "19.99",
+    score: int = 90,
+    flagged: bool = True,
+) -> ListingItem:
+    item = ListingItem(
+        marketplace="test-market",
+        external_id=external_id,
+        url=f"http://market.test/item/{external_id}",
+        title=title,
+        fetched_at=fetched_at,
+        description="68x28x13 mm, 350 mAh",
+        price=Decimal(price),
+        currency="EUR",
+        seller_name="Seller One",
+        seller_url="http://market.test/seller/1",
+        image_urls=["http://market.test/img/1.png"],
+        ship_from="CN",
+        attributes={"Battery": "350 mAh"},
+    )
+    item.match = make_match(score, flagged)
+    return item
+
+
+def counts(url: str) -> dict[str, int]:
+    with session_factory(create_db_engine(url))() as session:
+        return {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model))
+            for model in (Listing, ListingSnapshot, Hit, Seller)
+        }
+
+
+def test_migrations_create_the_schema_the_models_describe(database_url: str) -> None:
+    engine = upgrade_database(database_url)
+    tables = set(inspect(engine).get_table_names())
+    assert {"marketplaces", "crawl_runs", "listings", "listing_snapshots", "sellers", "hits"} <= tables
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    upgrade_database(database_url)  # a second upgrade is a no-op
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:
+    engine = upgrade_database(f"sqlite:///{tmp_path / 'wal.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+@pytest.mark.parametrize("url", ["nonsense://x", "mysql://root@localhost/x", "not a url at all"])
+def test_bad_database_url_is_a_clear_error(url: str) -> None:
+    with pytest.raises(DatabaseError, match="database"):
+        upgrade_database(url)
+
+
+def test_recrawl_of_unchanged_listing_only_bumps_last_seen(database_url: str) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    with sessions.begin() as session:
+        first = store_listings(session, [make_item()])
+    with sessions.begin() as session:
+        second = store_listings(session, [make_item(fetched_at=T0 + timedelta(days=1))])
+    assert (first.snapshots_created, second.snapshots_created) == (1, 0)
+    assert counts(database_url) == {"listings": 1, "listing_snapshots": 1, "hits": 1, "sellers": 1}
+    with sessions() as session:
+        listing = session.scalars(select(Listing)).one()
+        assert listing.first_seen == T0
+        assert listing.last_seen == T0 + timedelta(days=1)
+        assert listing.first_seen.tzinfo is UTC
+        snapshot = session.scalars(select(ListingSnapshot)).one()
+        assert snapshot.last_seen == T0 + timedelta(days=1)
+        assert listing.review_status.value == "new"
+
+
+def test_changed_content_adds_a_snapshot_and_updates_the_listing(database_url: str) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    with sessions.begin() as session:
+        store_listings(session, [make_item()])
+    with sessions.begin() as session:
+        summary = store_listings(session, [make_item(price="24.50", fetched_at=T0 + timedelta(hours=5))])
+    assert summary.snapshots_created == 1
+    assert counts(database_url)["listing_snapshots"] == 2
+    with sessions() as session:
+        listing = session.scalars(select(Listing)).one()
+        assert listing.price == Decimal("24.50")
+        assert [s.content["price"] for s in listing.snapshots] == ["19.99", "24.50"]
+
+
+def test_an_older_observation_never_overwrites_a_newer_one(database_url: str) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    with sessions.begin() as session:
+        store_listings(session, [make_item(price="30.00", fetched_at=T0 + timedelta(days=2))])
+    with sessions.begin() as session:
+        store_listings(session, [make_item(price="10.00", fetched_at=T0)])
+    with sessions() as session:
+        listing = session.scalars(select(Listing)).one()
+        assert listing.price == Decimal("30.00")
+        assert (listing.first_seen, listing.last_seen) == (T0, T0 + timedelta(days=2))
+    assert counts(database_url)["listing_snapshots"] == 2  # both contents were seen
+
+
+def test_hit_is_updated_in_place_and_unflagging_keeps_the_row(database_url: str) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    with sessions.begin() as session:
+        store_listings(session, [make_item(score=90)])
+    with sessions.begin() as session:
+        store_listings(
+            session, [make_item(score=75, title="L8star BM10 phone", fetched_at=T0 + timedelta(1))]
+        )
+    with sessions() as session:
+        hit = session.scalars(select(Hit)).one()
+        assert (hit.score, hit.tier, hit.reasons[0]["span"]) == (75, "high", [0, 11])
+        assert len(list_hits(session)) == 1
+    with sessions.begin() as session:
+        store_listings(session, [make_item(score=5, flagged=False, fetched_at=T0 + timedelta(2))])
+    with sessions() as session:
+        assert session.scalars(select(Hit)).one().tier == "none"
+        assert list_hits(session) == []
+    # an unflagged listing never gets a hit row of its own
+    with sessions.begin() as session:
+        store_listings(session, [make_item(external_id="B2", score=3, flagged=False)])
+    assert counts(database_url)["hits"] == 1
+
+
+def test_naive_datetimes_are_refused(database_url: str) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    with pytest.raises(Exception, match="naive datetime"), sessions.begin() as session:
+        store_listings(session, [make_item(fetched_at=datetime(2026, 1, 1))])
+    assert counts(database_url)["listings"] == 0
+
+
+def test_crawl_run_lifecycle(database_url: str) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    with sessions.begin() as session:
+        run_id = start_crawl_run(session, "sandbox_bazaar", {"base_url": "http://x"}, pid=123, now=T0)
+    with sessions.begin() as session:
+        finish_crawl_run(session, run_id, RunStatus.DEGRADED, {"a": 1}, "1 error", now=T0 + timedelta(1))
+    with sessions.begin() as session:  # a second close (e.g. by the parent) changes nothing
+        finish_crawl_run(session, run_id, RunStatus.FAILED, {}, "late", now=T0 + timedelta(2))
+    with sessions() as session:
+        run = session.get(CrawlRun, run_id)
+        assert run is not None
+        assert (run.status, run.error, run.stats, run.finished_at) == (
+            RunStatus.DEGRADED,
+            "1 error",
+            {"a": 1},
+            T0 + timedelta(1),
+        )
+
+
+def _store_in_process(url: str, offset: int) -> None:
+    sessions = session_factory(upgrade_database(url))
+    items = [make_item(external_id=f"L{n}", fetched_at=T0 + timedelta(minutes=offset)) for n in range(60)]
+    for start in range(0, len(items), 10):
+        with sessions.begin() as session:
+            store_listings(session, items[start : start + 10])
+
+
+def test_concurrent_writers_create_no_duplicates(database_url: str) -> None:
+    upgrade_database(database_url)
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_store_in_process, args=(database_url, n)) for n in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0, 0, 0]
+    assert counts(database_url) == {"listings": 60, "listing_snapshots": 60, "hits": 60, "sellers": 1}
+    with session_factory(create_db_engine(database_url))() as session:
+        last_seen = set(session.scalars(select(Listing.last_seen)))
+    assert last_seen == {T0 + timedelta(minutes=2)}
