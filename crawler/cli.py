@@ -26,7 +26,7 @@ app = typer.Typer(
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 _state = {"verbose": False}
 
 SANDBOX_SPIDERS = ("sandbox_bazaar", "sandbox_jsmarket", "sandbox_shop")

@@ -86,7 +86,8 @@ class CrawlRunExtension:
         self._sessions = session_factory(upgrade_database(self.database_url))
         with self._sessions.begin() as session:
             if self.run_id is None:
-                arguments = dict(getattr(spider, "thumbwatch_arguments", {}))
+                validated = getattr(spider, "arguments", None)
+                arguments = validated.model_dump(mode="json") if hasattr(validated, "model_dump") else {}
                 self.run_id = start_crawl_run(session, spider.name, arguments, pid=os.getpid())
             else:
                 run = session.get(CrawlRun, self.run_id)

@@ -11,6 +11,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
     ConnectionRefusedError,
@@ -34,11 +40,12 @@ def failure_kind(failure: Failure) -> str:
     if failure.check(HttpError):
         response = failure.value.response
         return f"http_{response.status}"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    # Scrapy 2.19 wraps Twisted's errors in its own; older paths still raise Twisted's.
+    if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError, PlaywrightTimeoutError):
         return "timeout"
-    if failure.check(DNSLookupError):
+    if failure.check(CannotResolveHostError, DNSLookupError):
         return "dns"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError):
         return "connection_refused"
     return type(failure.value).__name__.lower()
 

@@ -78,6 +78,13 @@ def validate_crawl(spider: str, arguments: Mapping[str, str]) -> None:
     except KeyError:
         known = ", ".join(sorted(loader.list()))
         raise CrawlUsageError(f"unknown spider {spider!r} (known: {known})") from None
+    handlers = (getattr(spider_cls, "custom_settings", None) or {}).get("DOWNLOAD_HANDLERS", {})
+    chromium = get_settings().chromium_path
+    if "scrapy_playwright" in str(handlers) and not chromium.is_file():
+        raise CrawlUsageError(
+            f"spider {spider!r} needs Chromium, not found at {chromium}: install Debian's chromium "
+            "package or set THUMBWATCH_CHROMIUM_PATH"
+        )
     validate = getattr(spider_cls, "validate_arguments", None)
     if validate is not None:
         try:

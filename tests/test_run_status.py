@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.statscollectors import MemoryStatsCollector
@@ -22,6 +24,10 @@ def test_failure_kinds() -> None:
     response = Response("http://x.test/item/1", status=503, request=Request("http://x.test/item/1"))
     assert failure_kind(Failure(HttpError(response, "bad"))) == "http_503"
     assert failure_kind(Failure(TimeoutError())) == "timeout"
+    assert failure_kind(Failure(DownloadTimeoutError("took 1s"))) == "timeout"
+    assert failure_kind(Failure(PlaywrightTimeoutError("Timeout 1000ms exceeded"))) == "timeout"
+    assert failure_kind(Failure(DownloadConnectionRefusedError())) == "connection_refused"
+    assert failure_kind(Failure(CannotResolveHostError())) == "dns"
     assert failure_kind(Failure(DNSLookupError())) == "dns"
     assert failure_kind(Failure(ConnectionRefusedError())) == "connection_refused"
     assert failure_kind(Failure(ValueError("x"))) == "valueerror"

@@ -1,0 +1,318 @@
+"""The listing scorer: combines names, specs, form factor, risk claims and hard negatives.
+
+A listing's title, description and attributes are joined and folded once; each vocabulary class
+is one compiled regex run once over that text. Every piece of evidence becomes a `Reason` with
+signed points (from `weights.py`) and the span it was read from; the score is their sum clamped
+to 0-100. Positive evidence only counts when something says the item is a phone at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from matching.catalog import Catalog, Device, load_catalog
+from matching.names import NameHit, NameIndex, find_brand
+from matching.result import UNIDENTIFIED, MatchResult, Reason
+from matching.specs import Spec, extract_specs
+from matching.terms import PAIRING_CUE, RISK_CLASSES, VOCAB
+from matching.text import fold
+from matching.weights import DEFAULT_WEIGHTS, MatchWeights
+
+__all__ = ["MATCHER_VERSION", "Matcher", "get_matcher"]
+
+MATCHER_VERSION = "2025.1"
+_Span = tuple[int, int]
+
+# Negative classes scored once each: (pattern, weight name, reason text, title only?)
+_SIMPLE_NEGATIVES = (
+    ("legit_phone", "legit_phone", "ordinary phone (senior, flip, Nokia feature phone)", False),
+    ("toy", "toy", "toy, replica or jewellery", False),
+    ("not_a_phone", "not_a_phone", "says it is not a phone", False),
+    ("gps", "gps_tracker", "GPS tracker", False),
+    ("no_sim", "no_sim", "says it takes no SIM card", False),
+    ("no_screen", "no_screen", "no screen or keypad", False),
+    ("spy_camera", "spy_camera", "spy camera", False),
+    ("mini_cooper", "mini_cooper", "Mini Cooper item", False),
+    ("other_product", "other_product", "another product type (speaker, power bank, watch ...)", True),
+    ("card_phone", "card_phone", "credit-card phone", False),
+    ("accessory_only", "accessory_only", "accessory only / phone not included", False),
+)
+_FORM_CLASSES = (("net2g", "network_2g", "2G / GSM"), ("net4g", "network_4g", "4G / LTE / 5G"),
+                 ("bt_dialer", "bluetooth_dialer", "Bluetooth dialer"),
+                 ("voice_changer", "voice_changer", "voice changer"))
+_RISK_TEXT = {
+    "undetectable": "claims to be undetectable", "no_metal": "claims no / low metal",
+    "plastic": "plastic body", "passes_security": "claims to pass scanners / metal detectors",
+    "smallest": "'smallest phone' claim", "size_of": "size of a lighter / thumb",
+    "prison_slang": "prison slang", "discreet": "discreet shipping",
+}
+
+_RISK_KEYS = tuple(("risk_" + name, _RISK_TEXT[name]) for name in RISK_CLASSES)
+# Every model code (see names.CODE_RE) contains one of these; most listings contain none.
+_CODE_HINTS = ("bm", "b m", "j", "t", "fly")
+_NO_SPANS: list[_Span] = []
+
+
+def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
+    return any(span[0] < b and a < span[1] for a, b in others)
+
+
+class Matcher:
+    """Scores listings against a catalog. Build once (it compiles indexes) and reuse."""
+
+    def __init__(self, catalog: Catalog, weights: MatchWeights = DEFAULT_WEIGHTS) -> None:
+        self.catalog = catalog
+        self.weights = weights
+        self.names = NameIndex(catalog, weights.fuzzy_cutoff)
+        self._keyfob = next((d for d in catalog.devices if d.family == "keyfob"), None)
+        self._name_points = {"brand": weights.device_with_brand, "code": weights.device_code_only}
+        self._form_classes = tuple((key, getattr(weights, wname), msg) for key, wname, msg in _FORM_CLASSES)
+        self._simple_negatives = tuple((key, getattr(weights, wname), msg, title_only)
+                                       for key, wname, msg, title_only in _SIMPLE_NEGATIVES)
+
+    # -- public API ------------------------------------------------------------------------------
+    def score_listing(self, title: str, description: str = "",
+                      attributes: Mapping[str, str] | None = None) -> MatchResult:
+        """Score one listing."""
+        attrs = " | ".join(f"{k}: {v}" for k, v in attributes.items()) if attributes else ""
+        return self._score(title or "", description or "", attrs)
+
+    def score_many(self, listings: Sequence[tuple[str, str]]) -> list[MatchResult]:
+        """Score (title, description) pairs; identical pairs are scored once."""
+        cache: dict[tuple[str, str], MatchResult] = {}
+        out = []
+        for title, description in listings:
+            key = (title or "", description or "")
+            result = cache.get(key)
+            if result is None:
+                result = cache[key] = self._score(key[0], key[1], "")
+            out.append(result)
+        return out
+
+    # -- scoring ---------------------------------------------------------------------------------
+    def _score(self, title: str, description: str, attrs: str) -> MatchResult:
+        w = self.weights
+        original = f"{title}\n{description}\n{attrs}"
+        text = fold(original)
+        t_end, d_end = len(title), len(title) + 1 + len(description)
+        reasons: list[Reason] = []
+
+        def add(code: str, msg: str, points: float, span: _Span | None = None) -> None:
+            if span is None:
+                reasons.append(Reason(code, msg, points))
+                return
+            start = span[0]
+            if start < t_end:
+                field, off = "title", 0
+            elif start <= d_end:
+                field, off = "description", t_end + 1
+            else:
+                field, off = "attributes", d_end + 1
+            reasons.append(Reason(code, msg, points, field, (start - off, span[1] - off),
+                                  original[start:span[1]]))
+
+        found = VOCAB.scan(text)
+        get = found.get
+        mini_phone, phone_word = get("mini_phone", _NO_SPANS), get("phone_word", _NO_SPANS)
+        title_phone = [s for s in (*phone_word, *mini_phone) if s[0] < t_end]
+
+        # (a) names
+        hits = self.names.find(text) if any(c in text for c in _CODE_HINTS) else []
+        devices: dict[str, NameHit] = {}
+        for hit in hits:
+            devices.setdefault(hit.device.id, hit)
+        for hit in devices.values():
+            pts = self._name_points.get(hit.kind, w.device_fuzzy)
+            how = f"similarity {hit.similarity:.0f} to" if hit.kind == "fuzzy" else "names"
+            add("device", f"{how} {hit.device.name} (alias '{hit.alias}')", pts, hit.span)
+        title_phone += [h.span for h in hits if h.span[0] < t_end]
+        keyfob = self._keyfob_span(get("keyfob"), phone_word, mini_phone)
+        if keyfob is not None and self._keyfob is not None:
+            add("keyfob_phone", "phone shaped like a car key / key fob", w.keyfob_phone, keyfob)
+            if keyfob[0] < t_end:
+                title_phone.append(keyfob)
+        if not devices:
+            brand = find_brand(text)
+            if brand is not None:
+                add("brand", "mini-phone brand without a model number", w.brand_only, brand)
+        phone = bool(devices or keyfob or mini_phone or phone_word)
+        if mini_phone:
+            add("mini_phone", "mini-phone wording", w.mini_phone_word, mini_phone[0])
+        elif phone_word:
+            add("phone_word", "phone wording", w.phone_word, phone_word[0])
+
+        # (b)+(c) specs and form factor
+        self._spec_reasons(extract_specs(text), next(iter(devices.values()), None), add)
+        no_sim = get("no_sim", _NO_SPANS)
+        sim_spans = [s for s in get("sim", _NO_SPANS) if not _overlaps(s, no_sim)]
+        for key, points, msg in self._form_classes:
+            spans = get(key)
+            if spans:
+                add(key, msg, points, spans[0])
+        if sim_spans:
+            add("sim", "takes a SIM card", w.sim, sim_spans[0])
+
+        # (d) risk claims
+        risk_total = 0.0
+        for key, msg in _RISK_KEYS:
+            spans = get(key)
+            if spans and risk_total < w.risk_cap:
+                pts = min(w.risk_claim, w.risk_cap - risk_total)
+                risk_total += pts
+                add(key, msg, pts, spans[0])
+
+        # (e) hard negatives and accessories
+        self._negatives(found, title_phone, sim_spans, t_end, text, add)
+
+        total = sum(r.points for r in reasons) if phone else sum(min(r.points, 0) for r in reasons)
+        if not phone:
+            add("no_phone", "nothing says this is a phone", 0.0)
+        score = max(0, min(100, round(total)))
+        tier = ("high" if score >= w.high else "medium" if score >= w.medium
+                else "low" if score >= w.low else "none")
+        flagged = tier != "none"
+        device: Device | None = None
+        if flagged:
+            if len(devices) == 1:
+                device = next(iter(devices.values())).device
+            elif not devices and keyfob is not None:
+                device = self._keyfob
+        return MatchResult(
+            score=score, tier=tier, flagged=flagged, device_id=device.id if device else None,
+            device_name=device.name if device else (UNIDENTIFIED if flagged else None),
+            reasons=tuple(reasons), matcher_version=MATCHER_VERSION,
+            catalog_version=self.catalog.version,
+        )
+
+    @staticmethod
+    def _keyfob_span(keyfobs: list[_Span] | None, phone_word: list[_Span],
+                     mini_phone: list[_Span]) -> _Span | None:
+        if not keyfobs:
+            return None
+        phones = phone_word + mini_phone
+        for span in keyfobs:
+            if any(abs(p[0] - span[1]) <= 30 or abs(span[0] - p[1]) <= 30 for p in phones):
+                return span
+        return None
+
+    def _spec_reasons(self, specs: list[Spec], hit: NameHit | None, add) -> None:  # type: ignore[no-untyped-def]
+        if not specs:
+            return
+        w = self.weights
+        first: dict[str, Spec] = {}
+        for spec in specs:
+            if spec.kind == "screen" and "screen" in first:
+                if spec.value[0] > first["screen"].value[0]:
+                    first["screen"] = spec
+                continue
+            first.setdefault(spec.kind, spec)
+        dims, length = first.get("dims"), first.get("length")
+        if dims is not None and dims.value[0] >= 30:
+            long_side, width = dims.value[0], dims.value[1]
+            if long_side <= 80 and width <= 35:
+                shown = "x".join(f"{v:g}" for v in dims.value)
+                add("tiny_size", f"thumb-sized dimensions ({shown} mm)",
+                    w.tiny_size, dims.span)
+            elif long_side > w.big_size_mm:
+                add("big_size", f"too big for a thumb phone ({long_side:g} mm)", w.big_size, dims.span)
+        elif length is not None and 30 <= length.value[0] <= 80:
+            add("tiny_length", f"length {length.value[0]:g} mm", w.tiny_length, length.span)
+        weight = first.get("weight")
+        if weight is not None:
+            g = weight.value[0]
+            if 8 <= g <= w.max_weight_g:
+                add("light", f"weighs {g:g} g", w.light_weight, weight.span)
+            elif g > w.heavy_weight_g:
+                add("heavy", f"weighs {g:g} g", w.heavy_weight, weight.span)
+        battery = first.get("battery")
+        if battery is not None:
+            mah = battery.value[0]
+            if mah <= w.small_battery_mah:
+                add("small_battery", f"{mah:g} mAh battery", w.small_battery, battery.span)
+            elif mah >= w.big_battery_mah:
+                add("big_battery", f"{mah:g} mAh battery (phone-sized)", w.big_battery, battery.span)
+        screen = first.get("screen")
+        if screen is not None:
+            inch = screen.value[0]
+            if inch <= w.small_screen_in:
+                add("small_screen", f'{inch:g}" screen', w.small_screen, screen.span)
+            elif inch >= w.large_screen_in:
+                add("large_screen", f'{inch:g}" screen (ordinary phone)', w.large_screen, screen.span)
+        if hit is not None:
+            self._agreement(hit.device, first, add)
+
+    def _agreement(self, device: Device, first: dict[str, Spec], add) -> None:  # type: ignore[no-untyped-def]
+        w = self.weights
+        dims = first.get("dims")
+        if device.dimensions_mm and dims is not None:
+            ref = sorted(device.dimensions_mm, reverse=True)
+            ok = all(abs(a - b) <= w.dims_tolerance * b for a, b in zip(dims.value, ref, strict=False))
+            add("spec_dims", f"size {'matches' if ok else 'contradicts'} {device.name}",
+                w.spec_agrees if ok else w.spec_conflicts, dims.span)
+        weight = first.get("weight")
+        if device.weight_g and weight is not None:
+            ok = abs(weight.value[0] - device.weight_g) <= w.weight_tolerance_g
+            add("spec_weight", f"weight {'matches' if ok else 'contradicts'} {device.name}",
+                w.spec_agrees if ok else w.spec_conflicts, weight.span)
+        battery = first.get("battery")
+        if device.battery_mah and battery is not None:
+            ok = abs(battery.value[0] - device.battery_mah) <= w.battery_tolerance * device.battery_mah
+            add("spec_battery", f"battery {'matches' if ok else 'contradicts'} {device.name}",
+                w.spec_agrees if ok else w.spec_conflicts, battery.span)
+
+    def _negatives(self, found, title_phone, sim_spans, t_end, text, add) -> None:  # type: ignore[no-untyped-def]
+        w = self.weights
+        get = found.get
+        accessories = get("accessory")
+        if accessories:
+            first_phone = min((s[0] for s in title_phone), default=t_end)
+            cues = [s for s in get("accessory_cue", _NO_SPANS) if s[0] < t_end]
+            for acc in accessories:
+                if acc[0] >= t_end:
+                    break
+                led = acc[0] < first_phone
+                cue_then_phone = any(0 <= c[0] - acc[1] <= 25 and any(p[0] > c[1] for p in title_phone)
+                                     for c in cues)
+                if led or cue_then_phone:
+                    add("accessory", "accessory listing" + (" for a phone" if cue_then_phone else ""),
+                        w.accessory_title, acc)
+                    break
+        for key, points, msg, title_only in self._simple_negatives:
+            spans = get(key)
+            if spans and (not title_only or spans[0][0] < t_end):
+                add(key, msg, points, spans[0])
+        for span in get("smartphone", _NO_SPANS):
+            if not PAIRING_CUE.search(text[max(0, span[0] - 30):span[0]]):
+                add("smartphone", "smartphone, not a thumb phone", w.smartphone, span)
+                break
+        earpieces = get("earpiece")
+        if earpieces and earpieces[0][0] < t_end and not sim_spans:
+            add("earpiece", "earpiece / headset without a SIM slot", w.earpiece_no_sim, earpieces[0])
+        lighters = get("lighter")
+        if lighters:
+            size_of = get("risk_size_of", _NO_SPANS)
+            lighters = [s for s in lighters if not _overlaps(s, size_of)]
+            if lighters:
+                add("lighter", "a lighter shaped like a phone", w.lighter, lighters[0])
+                gas = get("lighter_gas")
+                if gas:
+                    add("lighter_gas", "gas / refillable", w.lighter / 2, gas[0])
+        detectors = get("detector")
+        if detectors:
+            passes = get("risk_passes_security", _NO_SPANS)
+            detectors = [s for s in detectors if s[0] < t_end and not _overlaps(s, passes)]
+            if detectors:
+                add("detector", "a detector / jammer / security gate", w.detector_product, detectors[0])
+
+
+@lru_cache(maxsize=4)
+def _cached_matcher(path: str | None) -> Matcher:
+    return Matcher(load_catalog(Path(path) if path else None))
+
+
+def get_matcher(catalog_path: Path | None = None) -> Matcher:
+    """A cached `Matcher` over the given (default: bundled) catalog."""
+    return _cached_matcher(str(catalog_path) if catalog_path else None)
+

@@ -1,0 +1,123 @@
+"""Model-name recognition: finds catalog devices named in folded listing text.
+
+A cheap regex finds model-code candidates (`bm10`, `B M 1 0`, `BM-10s`, `j-8`, `t1`, `fly`); only
+around those does the matcher look at the preceding words. The words before the code plus the
+code are compacted (`L8 star BM-10` -> `l8starbm10`) and looked up among the compacted catalog
+aliases; failing an exact hit, rapidfuzz compares them with the aliases that end in the same code
+(so digits never fuzz: `tiny t2` is never `tiny t1`). Bare codes only count when the catalog lists
+the bare code as an alias (`BM10` yes; `J8`, `T1` and `Fly` need their brand words).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+
+from matching.catalog import Catalog, Device
+from matching.text import fold
+
+__all__ = ["BRAND_RE", "NameHit", "NameIndex", "find_brand"]
+
+# Each alternative starts with its letter and checks the character before it afterwards
+# (`(?<![a-z0-9]).`): that is `(?<![a-z0-9])` in front, but lets `re` skip straight to b, j, t, f.
+_AFTER_START = r"(?<![a-z0-9].)"
+CODE_RE = re.compile(
+    rf"(?:b{_AFTER_START}[\s._-]?m[\s._-]?[13579][\s._-]?0|j{_AFTER_START}[\s._-]?8"
+    rf"|t{_AFTER_START}[\s._-]?[12]|f{_AFTER_START}ly)(?:s|\+)?(?![a-z0-9])"
+)
+BRAND_RE = re.compile(r"(?<![a-z0-9])(?:l8[\s-]?star|zanc?k?o|gt[\s-]?star|long[\s-]?cz)(?![a-z0-9])")
+# Every BRAND_RE match contains one of these; checking them first spares most listings the regex.
+_BRAND_HINTS = ("l8", "zan", "gt", "long")
+_TOKEN_RE = re.compile(r"[a-z0-9]+")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def compact(text: str) -> str:
+    """Folded text with everything but a-z0-9 removed: `L8 star BM-10` -> `l8starbm10`."""
+    return _NON_ALNUM.sub("", fold(text))
+
+
+def find_brand(folded: str) -> tuple[int, int] | None:
+    """Span of the first mini-phone brand (without a model) in folded text."""
+    if not any(hint in folded for hint in _BRAND_HINTS):
+        return None
+    m = BRAND_RE.search(folded)
+    return None if m is None else m.span()
+
+
+@dataclass(frozen=True, slots=True)
+class NameHit:
+    """A device named in the text: how (brand/code/fuzzy), where, and the similarity."""
+
+    device: Device
+    kind: str  # "brand" | "code" | "fuzzy"
+    span: tuple[int, int]
+    similarity: float
+    alias: str
+
+
+class NameIndex:
+    """Compacted aliases of a catalog, grouped by model code, for fast lookups."""
+
+    def __init__(self, catalog: Catalog, fuzzy_cutoff: float) -> None:
+        self.exact: dict[str, tuple[Device, str]] = {}
+        self.by_code: dict[str, list[str]] = {}
+        self.cutoff = fuzzy_cutoff
+        for device in catalog.devices:
+            for alias in device.aliases:
+                key = compact(alias)
+                self.exact.setdefault(key, (device, alias))
+                m = re.search(r"(bm[13579]0s?|j8|t[12]|fly)$", key)
+                if m:
+                    code = m.group(1).rstrip("s")
+                    self.by_code.setdefault(code, []).append(key)
+                    if key.endswith("s") and key[:-1] not in self.exact:
+                        self.exact[key[:-1]] = (device, alias)
+
+    def find(self, folded: str) -> list[NameHit]:
+        """Every device named in `folded` (already folded text), in text order."""
+        hits: list[NameHit] = []
+        for m in CODE_RE.finditer(folded):
+            code = _NON_ALNUM.sub("", m.group()).rstrip("s+")
+            before = _TOKEN_RE.findall(folded[max(0, m.start() - 24):m.start()])[-3:]
+            hit = self._resolve(code, before, m.start(), m.end(), folded)
+            if hit is not None:
+                hits.append(hit)
+        return hits
+
+    def _resolve(self, code: str, before: list[str], start: int, end: int,
+                 folded: str) -> NameHit | None:
+        candidates = ["".join(before[i:]) + code for i in range(len(before))]
+        for cand in candidates:  # longest first: brand + model beats bare code
+            found = self.exact.get(cand)
+            if found is not None:
+                span_start = self._span_start(folded, start, cand, code)
+                return NameHit(found[0], "brand", (span_start, end), 100.0, found[1])
+        found = self.exact.get(code)
+        if found is not None:
+            return NameHit(found[0], "code", (start, end), 100.0, found[1])
+        choices = self.by_code.get(code)
+        if not choices or not candidates:
+            return None
+        for cand in candidates:
+            best = process.extractOne(cand, choices, scorer=fuzz.ratio,
+                                      processor=default_process, score_cutoff=self.cutoff)
+            if best is not None:
+                device, alias = self.exact[best[0]]
+                return NameHit(device, "fuzzy", (self._span_start(folded, start, cand, code), end),
+                               float(best[1]), alias)
+        return None
+
+    @staticmethod
+    def _span_start(folded: str, code_start: int, cand: str, code: str) -> int:
+        # Walk back over the brand letters that the compacted candidate took from before the code.
+        need = len(cand) - len(code)
+        pos = code_start
+        while need > 0 and pos > 0:
+            pos -= 1
+            if folded[pos].isalnum() and folded[pos].isascii():
+                need -= 1
+        return pos

@@ -1,0 +1,98 @@
+"""Spec extraction from listing text: dimensions, single lengths, weight, battery, screen size.
+
+Works on folded text (see `text.fold`) so spans index the original text too. Handles local number
+formats (`6,8`), unit spellings (mm cm in " inch zoll pouces; g gr gramm grammes gramos oz; mAh
+мАч) and separators (`68*28*13mm`, `6,8 x 2,8 x 1,3 cm`, `68×28×13 мм`). Values are normalised
+to millimetres, grams, mAh and inches.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["SPEC_RE", "Spec", "extract_specs", "parse_number", "to_grams", "to_mm"]
+
+# `\d\d{0,3}` (not `\d{1,4}`) lets `re` skip straight to digits: it only computes a first-character
+# set for a pattern that starts with a plain character class.
+_NUM = r"(\d\d{0,3}(?:[.,]\d{1,3})?)"
+# What can follow a number that starts a match: a dims separator or a unit's first letter. Checked
+# first, it spares the thirty unit alternatives at every digit of prices, ids and phone numbers.
+_UNIT_AHEAD = r"(?=\s*(?:-\s*)?[mcx*хмсgгo\"'izpд])"
+_LEN_UNIT = r"(mm|cm|millimet\w*|centimet\w*|in(?:ch(?:es)?)?|\"|''|zoll|pouces?|pulgadas?|polegadas?|мм|см)"
+_SEP = r"\s*(?:mm|cm)?\s*[x*х]\s*"
+_UNIT = (r"(mm|cm|мм|см|grams?|grammes?|gramm|gramos|grammi|gramas|gramow|gr|grs|g|грамм\w*|г|oz|ounces?|"
+         r"mah|мач|mach|\"|''|inch(?:es)?|zoll|pouces?|pulgadas?|polegadas?|pollici|дюйм\w*|inc|"
+         r"in(?=\s+(?:screen|display|oled|lcd|tft)))")
+# One digit-first regex for every kind: a number is read once.
+SPEC_RE = re.compile(
+    _NUM + _UNIT_AHEAD + r"(?:" + _SEP + _NUM + r"(?:" + _SEP + _NUM + r")?\s*" + _LEN_UNIT + r"(?!\w)"
+    r"|\s*(?:-\s*)?" + _UNIT + r"(?!\w))"
+)
+_WEIGHT_UNITS = frozenset({"grams", "gram", "grammes", "gramme", "gramm", "gramos", "grammi", "gramas",
+                           "gramow", "gr", "grs", "g", "г", "oz", "ounce", "ounces"})
+_LENGTH_UNITS = frozenset({"mm", "cm", "мм", "см"})
+_MM_PER = {"mm": 1.0, "cm": 10.0, "in": 25.4}
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One extracted value: kind is dims|length|weight|battery|screen; value normalised."""
+
+    kind: str
+    value: tuple[float, ...]
+    span: tuple[int, int]
+    unit: str
+
+
+def parse_number(text: str) -> float:
+    """`"6,8"` and `"6.8"` -> 6.8 (a single comma or dot is the decimal mark here)."""
+    return float(text.replace(",", "."))
+
+
+def _unit_family(unit: str) -> str:
+    if unit in ("mm", "мм") or unit.startswith("millimet"):
+        return "mm"
+    if unit in ("cm", "см") or unit.startswith("centimet"):
+        return "cm"
+    return "in"
+
+
+def to_mm(value: float, unit: str) -> float:
+    """A length in `unit` (mm, cm, inch spellings) in millimetres."""
+    return value * _MM_PER[_unit_family(unit)]
+
+
+def to_grams(value: float, unit: str) -> float:
+    """A weight in `unit` (g spellings or oz/ounce) in grams."""
+    return value * 28.3495 if unit.startswith(("oz", "ounce")) else value
+
+
+def extract_specs(folded: str) -> list[Spec]:
+    """All spec mentions in folded text, in text order."""
+    specs: list[Spec] = []
+    for m in SPEC_RE.finditer(folded):
+        start = m.start()
+        if start and (folded[start - 1].isalnum() or folded[start - 1] in ".,_"):
+            continue
+        n1, n2, n3, dunit, unit = m.groups()
+        if dunit is not None:
+            if dunit in ('"', "''") and n3 is None:
+                continue  # 128x128" is a resolution + screen size, not a size
+            nums = [parse_number(n) for n in (n1, n2, n3) if n is not None]
+            mm = tuple(sorted((to_mm(n, dunit) for n in nums), reverse=True))
+            specs.append(Spec("dims", mm, m.span(), _unit_family(dunit)))
+        elif unit in _LENGTH_UNITS:
+            specs.append(Spec("length", (to_mm(parse_number(n1), unit),), m.span(), _unit_family(unit)))
+        elif unit in _WEIGHT_UNITS or unit.startswith("грамм"):
+            # "2G", "3g", "4G" are networks; a bare single-digit "g" is never a phone's weight.
+            if unit in ("g", "г") and len(n1) == 1:
+                continue
+            specs.append(Spec("weight", (round(to_grams(parse_number(n1), unit), 1),), m.span(),
+                              "oz" if unit.startswith(("oz", "ounce")) else "g"))
+        elif unit in ("mah", "мач", "mach"):
+            if "," not in n1 and "." not in n1 and len(n1) >= 2:
+                specs.append(Spec("battery", (float(n1),), m.span(), "mah"))
+        elif len(n1) <= 4 and parse_number(n1) < 10:
+            specs.append(Spec("screen", (parse_number(n1),), m.span(), "in"))
+    return specs

@@ -1,0 +1,106 @@
+"""What the three sandbox sites share: the response record, page frame, error pages, images.
+
+Every value that reaches HTML goes through `esc` (``html.escape`` with quotes), and JSON put
+inside a ``<script>`` goes through `script_json`, so listing text cannot break a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+HTML = "text/html; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+
+# A 1×1 transparent PNG: the sites' product photos (their content does not matter).
+PNG_BYTES = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """One HTTP answer of the sandbox; `delay` seconds pass before it is sent."""
+
+    status: int
+    body: bytes
+    content_type: str = HTML
+    delay: float = 0.0
+    headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def script_json(data: Any) -> str:
+    """JSON safe to embed in a <script> element (no ``</script>``, no ``<!--``)."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def html_page(title: str, body: str, *, head: str = "", body_attrs: str = "",
+              status: int = 200) -> Response:
+    document = (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{esc(title)}</title>{head}</head>\n<body{body_attrs}>\n{body}\n</body></html>\n"
+    )
+    return Response(status, document.encode("utf-8"))
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return Response(status, json.dumps(data, ensure_ascii=False).encode("utf-8"), JSON)
+
+
+def not_found(what: str = "page", body_attrs: str = "") -> Response:
+    return html_page("Not found", f"<h1>404 – {esc(what)} not found</h1>",
+                     body_attrs=body_attrs, status=404)
+
+
+def server_error(body_attrs: str = "") -> Response:
+    return html_page("Server error", "<h1>500 – Internal Server Error</h1>",
+                     body_attrs=body_attrs, status=500)
+
+
+def png() -> Response:
+    return Response(200, PNG_BYTES, "image/png")
+
+
+def svg(seed: str) -> Response:
+    colour = hashlib.sha1(seed.encode()).hexdigest()[:6]
+    body = ('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
+            f'<rect width="8" height="8" fill="#{colour}"/></svg>')
+    return Response(200, body.encode(), "image/svg+xml")
+
+
+def search_href(path: str, query: str, page: int) -> str:
+    return f"{path}?{urlencode({'q': query, 'page': page})}"
+
+
+def page_number(raw: str | None) -> int:
+    """The ``page`` parameter: a positive int, 1 when absent or invalid."""
+    try:
+        value = int(raw or "1")
+    except ValueError:
+        return 1
+    return max(1, value)
+
+
+def paginate(items: list[Any], page: int, size: int) -> tuple[list[Any], bool]:
+    start = (page - 1) * size
+    return items[start:start + size], start + size < len(items)
+
+
+def attribute_table(attributes: dict[str, str] | Any, css_class: str) -> str:
+    rows = "".join(f"<tr><th>{esc(key)}</th><td>{esc(value)}</td></tr>"
+                   for key, value in attributes.items())
+    return f'<table class="{css_class}">{rows}</table>'
+
+
+def description_html(description: str) -> str:
+    return "".join(f"<p>{esc(line)}</p>" for line in description.split("\n") if line.strip())
