@@ -282,7 +282,7 @@ def demo(
     write_rows(
         rows,
         OutputFormat.TABLE,
-        ("device", "score", "tier", "marketplace", "title", "url"),
+        ("device_name", "score", "tier", "marketplace", "title", "url"),
         title="hits",
     )
     err.print(f"database: {get_settings().resolved_database_url}", highlight=False)

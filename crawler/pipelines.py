@@ -117,7 +117,7 @@ class StoreListingPipeline:
             crawler,
             url,
             crawler.settings.getint("THUMBWATCH_STORE_BATCH_SIZE", 200),
-            crawler.settings.getfloat("THUMBWATCH_STORE_BATCH_DELAY", 0.05),
+            crawler.settings.getfloat("THUMBWATCH_STORE_BATCH_DELAY", 0.25),
         )
 
     def open_spider(self) -> None:

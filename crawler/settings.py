@@ -53,7 +53,7 @@ EXTENSIONS = {
 THUMBWATCH_DATABASE_URL = _config.resolved_database_url
 THUMBWATCH_CRAWL_RUN_ID = None  # set by `thumbwatch crawl` when the parent recorded the run
 THUMBWATCH_STORE_BATCH_SIZE = 200
-THUMBWATCH_STORE_BATCH_DELAY = 0.05
+THUMBWATCH_STORE_BATCH_DELAY = 0.25
 THUMBWATCH_HEARTBEAT = 2.0
 
 # scrapy-playwright: only spiders that render JavaScript switch its download handler on,

@@ -1,28 +1,35 @@
 """The listing scorer: combines names, specs, form factor, risk claims and hard negatives.
 
-A listing's title, description and attributes are joined and folded once; each vocabulary class
-is one compiled regex run once over that text. Every piece of evidence becomes a `Reason` with
-signed points (from `weights.py`) and the span it was read from; the score is their sum clamped
-to 0-100. Positive evidence only counts when something says the item is a phone at all.
+A listing's title, description and attributes are joined and folded once; one pass over its
+words finds every vocabulary class (`text.VocabIndex`), and the costlier steps (model names,
+brands, specs) first check cheaply that they can find anything at all. Every piece of evidence
+becomes a `Reason` with signed points (from `weights.py`) and the span it was read from; the
+score is their sum clamped to 0-100. Positive evidence only counts when something says the item
+is a phone at all.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from matching.catalog import Catalog, Device, load_catalog
 from matching.names import NameHit, NameIndex, find_brand
+from matching.parallel import Helper
 from matching.result import UNIDENTIFIED, MatchResult, Reason
 from matching.specs import Spec, extract_specs
 from matching.terms import PAIRING_CUE, RISK_CLASSES, VOCAB
 from matching.text import fold
 from matching.weights import DEFAULT_WEIGHTS, MatchWeights
 
-__all__ = ["MATCHER_VERSION", "Matcher", "get_matcher"]
+__all__ = ["MATCHER_VERSION", "PARALLEL_MIN", "Matcher", "get_matcher"]
 
 MATCHER_VERSION = "2025.1"
+# Distinct listings from which score_many uses a second core: below it, starting and feeding the
+# helper process costs more than it saves (crawls score one listing at a time anyway).
+PARALLEL_MIN = 5_000
 _Span = tuple[int, int]
 
 # Negative classes scored once each: (pattern, weight name, reason text, title only?)
@@ -62,9 +69,12 @@ def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
 class Matcher:
     """Scores listings against a catalog. Build once (it compiles indexes) and reuse."""
 
-    def __init__(self, catalog: Catalog, weights: MatchWeights = DEFAULT_WEIGHTS) -> None:
+    def __init__(self, catalog: Catalog, weights: MatchWeights = DEFAULT_WEIGHTS,
+                 parallel_min: int | None = PARALLEL_MIN) -> None:
         self.catalog = catalog
         self.weights = weights
+        self.parallel_min = parallel_min
+        self._parallel: Helper | None = None
         self.names = NameIndex(catalog, weights.fuzzy_cutoff)
         self._keyfob = next((d for d in catalog.devices if d.family == "keyfob"), None)
         self._name_points = {"brand": weights.device_with_brand, "code": weights.device_code_only}
@@ -80,16 +90,29 @@ class Matcher:
         return self._score(title or "", description or "", attrs)
 
     def score_many(self, listings: Sequence[tuple[str, str]]) -> list[MatchResult]:
-        """Score (title, description) pairs; identical pairs are scored once."""
-        cache: dict[tuple[str, str], MatchResult] = {}
-        out = []
-        for title, description in listings:
-            key = (title or "", description or "")
-            result = cache.get(key)
-            if result is None:
-                result = cache[key] = self._score(key[0], key[1], "")
-            out.append(result)
-        return out
+        """Score (title, description) pairs; identical pairs are scored once.
+
+        From `parallel_min` distinct pairs on, a helper process scores part of them on another
+        core (see `matching.parallel`); results are the same either way.
+        """
+        keys = [(title or "", description or "") for title, description in listings]
+        unique = list(dict.fromkeys(keys))
+        results = None
+        if self.parallel_min is not None and len(unique) >= self.parallel_min and (os.cpu_count() or 1) > 1:
+            results = self._helper().score(unique, self._score_pair,
+                                           (MATCHER_VERSION, self.catalog.version))
+        if results is None:
+            results = [self._score(title, description, "") for title, description in unique]
+        by_key = dict(zip(unique, results, strict=True))
+        return [by_key[key] for key in keys]
+
+    def _score_pair(self, pair: tuple[str, str]) -> MatchResult:
+        return self._score(pair[0], pair[1], "")
+
+    def _helper(self) -> Helper:
+        if self._parallel is None or not self._parallel.alive():
+            self._parallel = Helper(self)
+        return self._parallel
 
     # -- scoring ---------------------------------------------------------------------------------
     def _score(self, title: str, description: str, attrs: str) -> MatchResult:

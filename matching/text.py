@@ -30,13 +30,21 @@ def _build_fold_table() -> dict[int, str]:
 
 
 _FOLD = _build_fold_table()
+# `str.translate` looks every character up in the table, costing more than all the rest of the
+# folding; listings have few characters to fold, so a regex finds them and only they are looked up.
+_FOLDABLE = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FOLD)) + "]")
+
+
+def _fold_char(m: re.Match[str]) -> str:
+    return _FOLD[ord(m.group())]
 
 
 def fold(text: str) -> str:
     """Lower-case, accent-free text of exactly the same length as `text`."""
-    folded = text.translate(_FOLD).lower()
+    translated = _FOLDABLE.sub(_fold_char, text)
+    folded = translated.lower()
     if len(folded) != len(text):  # a rare character whose lower() grows; fold it char by char
-        folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in text.translate(_FOLD))
+        folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in translated)
     return folded
 
 
@@ -50,8 +58,6 @@ def word_regex(fragments: Iterable[str]) -> re.Pattern[str]:
 
 
 _DISPATCH_CACHE_SIZE = 100_000
-# One regex trying several vocabulary classes at a word, and (class, group) pairs in trial order.
-_Probe = tuple[re.Pattern[str], tuple[tuple[str, int], ...]]
 _META = set("\\()[]{}?*+|.^$")
 _LEADING_SPACE = re.compile(r"^(?:\\s[*+?]?|\[\\s-\][*+?]?|\s\??)+")
 
@@ -140,7 +146,8 @@ class VocabIndex:
     Python's `re` tries every alternative of an alternation at every word, so thirty class
     regexes over each listing were the matcher's bottleneck. Here each word's 2-5 letter
     prefixes are looked up in one dict that says which classes can start at that word, and only
-    those classes' regexes are tried there (anchored `match`).
+    those classes' regexes are tried there (anchored `match`). What to try depends on a word's
+    first five letters only, so it is worked out once per such head and remembered.
     """
 
     def __init__(self, classes: dict[str, list[str]]) -> None:
@@ -165,50 +172,42 @@ class VocabIndex:
         # Only words starting with some trigger are visited: a trie-shaped regex finds them in C
         # and hands over the word's first five letters, which is all the dispatch depends on.
         self._candidates = re.compile(r"(?<!\w)(?=" + trie_regex(self.triggers) + r")\w{1,5}")
-        self._dispatch: dict[str, _Probe | None] = {}
-        self._probes: dict[tuple[str, ...], _Probe | None] = {}
+        self._dispatch: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
 
-    def _probe(self, head: str) -> _Probe | None:
-        """What to try at a word starting with `head` (its first five letters), built once per key chain.
-
-        The word's trigger keys, longest first, each contribute their classes' regexes, and all of
-        them become lookaheads `(?=(?P<gN>...)|)` of one regex: a single `match` tries every class
-        at the word, and group N holds what class N's own regex would have matched there.
-        """
-        keys = tuple(key for key in dict.fromkeys(head[:n] for n in (5, 4, 3, 2)) if key in self.triggers)
-        if keys not in self._probes:
-            pairs = [pair for key in keys for pair in self.triggers[key]]
-            self._probes[keys] = None if not pairs else (
-                re.compile("".join(f"(?=(?P<g{i}>{pattern.pattern})|)" for i, (_, pattern) in enumerate(pairs))),
-                tuple((name, i + 1) for i, (name, _) in enumerate(pairs)),
-            )
+    def _entries(self, head: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """The (class, regex) pairs to try at a word starting with `head`, longest trigger first."""
+        entries = tuple(pair for key in dict.fromkeys(head[:n] for n in (5, 4, 3, 2))
+                        for pair in self.triggers.get(key, ()))
         if len(self._dispatch) >= _DISPATCH_CACHE_SIZE:
             self._dispatch.clear()  # bounded: crawls see endless new words
-        probe = self._dispatch[head] = self._probes[keys]
-        return probe
+        self._dispatch[head] = entries
+        return entries
 
     def scan(self, text: str) -> dict[str, list[tuple[int, int]]]:
         """Spans of every class's matches in (folded) text; classes without a match are left out."""
         found: dict[str, list[tuple[int, int]]] = {}
         ends: dict[str, int] = {}
-        dispatch = self._dispatch
+        dispatch = self._dispatch.get
         for m in self._candidates.finditer(text):
             head = m.group()
-            probe = dispatch[head] if head in dispatch else self._probe(head)
-            if probe is None:
+            entries = dispatch(head)
+            if entries is None:
+                entries = self._entries(head)
+            if not entries:
                 continue
             pos = m.start()
-            regs = probe[0].match(text, pos).regs
-            for name, group in probe[1]:
-                end = regs[group][1]
-                if end < 0 or pos < ends.get(name, -1):
+            for name, pattern in entries:
+                if pos < ends.get(name, -1):
                     continue
-                spans = found.get(name)
-                if spans is None:
-                    found[name] = [(pos, end)]
-                else:
-                    spans.append((pos, end))
-                ends[name] = end
+                hit = pattern.match(text, pos)
+                if hit is not None:
+                    end = hit.end()
+                    spans = found.get(name)
+                    if spans is None:
+                        found[name] = [(pos, end)]
+                    else:
+                        spans.append((pos, end))
+                    ends[name] = end
         for name in self.always:
             spans = [h.span() for h in self.patterns[name].finditer(text)]
             if spans:

@@ -46,8 +46,7 @@ def normalise_database_url(url: str) -> str:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
         raise DatabaseError(
-            f"unsupported database {parsed.get_backend_name()!r} in {url!r}: "
-            "use sqlite or postgresql"
+            f"unsupported database {parsed.get_backend_name()!r} in {url!r}: use sqlite or postgresql"
         )
     return parsed.render_as_string(hide_password=False)
 

@@ -89,9 +89,7 @@ class Base(DeclarativeBase):
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
+    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class Marketplace(Base):
@@ -111,9 +109,7 @@ class CrawlRun(Base):
     arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[RunStatus] = mapped_column(
-        _enum(RunStatus, "run_status"), default=RunStatus.RUNNING
-    )
+    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "run_status"), default=RunStatus.RUNNING)
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     pid: Mapped[int | None]

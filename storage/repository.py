@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Table, case, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -58,28 +58,22 @@ def _latest(table: Table, excluded: Any, column: str) -> ColumnElement[Any]:
 
 def ensure_marketplace(session: Session, slug: str, name: str | None = None) -> int:
     table = Marketplace.__table__
-    stmt = _insert(session, table).values(
-        slug=slug, name=name or slug, created_at=datetime.now(UTC)
-    )
+    stmt = _insert(session, table).values(slug=slug, name=name or slug, created_at=datetime.now(UTC))
     session.execute(stmt.on_conflict_do_nothing(index_elements=["slug"]))
     return session.execute(select(Marketplace.id).where(Marketplace.slug == slug)).scalar_one()
 
 
-def _upsert_seller(
-    session: Session, marketplace_id: int, item: ListingItem, now: datetime
-) -> int | None:
-    external_id = item.seller_url or item.seller_name
-    if not external_id:
-        return None
+def _upsert_sellers(session: Session, marketplace_id: int, items: Sequence[ListingItem]) -> dict[str, int]:
+    """Seller external id -> row id for the sellers of `items` (one marketplace)."""
+    latest: dict[str, ListingItem] = {}
+    for item in items:
+        key = item.seller_url or item.seller_name
+        if key and (key not in latest or item.fetched_at >= latest[key].fetched_at):
+            latest[key] = item
+    if not latest:
+        return {}
     table = Seller.__table__
-    stmt = _insert(session, table).values(
-        marketplace_id=marketplace_id,
-        external_id=external_id,
-        name=item.seller_name,
-        url=item.seller_url,
-        first_seen=now,
-        last_seen=now,
-    )
+    stmt = _insert(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["marketplace_id", "external_id"],
         set_={
@@ -88,7 +82,26 @@ def _upsert_seller(
             "last_seen": _latest(table, stmt.excluded, "last_seen"),
         },
     )
-    return session.execute(stmt.returning(table.c.id)).scalar_one()
+    session.execute(
+        stmt,
+        [
+            {
+                "marketplace_id": marketplace_id,
+                "external_id": key,
+                "name": item.seller_name,
+                "url": item.seller_url,
+                "first_seen": item.fetched_at,
+                "last_seen": item.fetched_at,
+            }
+            for key, item in latest.items()
+        ],
+    )
+    rows = session.execute(
+        select(table.c.external_id, table.c.id).where(
+            table.c.marketplace_id == marketplace_id, table.c.external_id.in_(list(latest))
+        )
+    )
+    return {external_id: row_id for external_id, row_id in rows}
 
 
 _LISTING_CONTENT_COLUMNS = (
@@ -106,33 +119,18 @@ _LISTING_CONTENT_COLUMNS = (
 )
 
 
-def _upsert_listing(
+def _upsert_listings(
     session: Session,
     marketplace_id: int,
-    seller_id: int | None,
-    item: ListingItem,
-    digest: str,
+    items: Sequence[ListingItem],
+    sellers: dict[str, int],
+    digests: dict[int, str],
+    first_seen: dict[str, datetime],
     crawl_run_id: int | None,
-) -> int:
+) -> dict[str, int]:
+    """Listing external id -> row id; `items` holds the latest item per external id."""
     table = Listing.__table__
-    stmt = _insert(session, table).values(
-        marketplace_id=marketplace_id,
-        external_id=item.external_id,
-        url=item.url,
-        title=item.title,
-        description=item.description,
-        price=item.price,
-        currency=item.currency,
-        seller_id=seller_id,
-        ship_from=item.ship_from,
-        image_urls=list(item.image_urls),
-        attributes=dict(item.attributes),
-        content_hash=digest,
-        first_seen=item.fetched_at,
-        last_seen=item.fetched_at,
-        last_crawl_run_id=crawl_run_id,
-        review_status="new",
-    )
+    stmt = _insert(session, table)
     set_: dict[str, Any] = {c: _newer(table, stmt.excluded, c) for c in _LISTING_CONTENT_COLUMNS}
     set_["last_seen"] = _latest(table, stmt.excluded, "last_seen")
     set_["first_seen"] = case(
@@ -140,72 +138,143 @@ def _upsert_listing(
         else_=table.c.first_seen,
     )
     stmt = stmt.on_conflict_do_update(index_elements=["marketplace_id", "external_id"], set_=set_)
-    return session.execute(stmt.returning(table.c.id)).scalar_one()
-
-
-def _upsert_snapshot(
-    session: Session,
-    listing_id: int,
-    item: ListingItem,
-    content: dict[str, Any],
-    digest: str,
-    crawl_run_id: int | None,
-) -> tuple[int, bool]:
-    """(snapshot id, created?) for this content of the listing."""
-    table = ListingSnapshot.__table__
-    key = (table.c.listing_id == listing_id) & (table.c.content_hash == digest)
-    stmt = _insert(session, table).values(
-        listing_id=listing_id,
-        content_hash=digest,
-        content=content,
-        fetched_at=item.fetched_at,
-        first_seen=item.fetched_at,
-        last_seen=item.fetched_at,
-        crawl_run_id=crawl_run_id,
-    )
-    created = session.execute(
-        stmt.on_conflict_do_nothing(index_elements=["listing_id", "content_hash"]).returning(
-            table.c.id
-        )
-    ).scalar_one_or_none()
-    if created is not None:
-        return created, True
     session.execute(
-        update(table)
-        .where(key & (table.c.last_seen < item.fetched_at))
-        .values(last_seen=item.fetched_at)
+        stmt,
+        [
+            {
+                "marketplace_id": marketplace_id,
+                "external_id": item.external_id,
+                "url": item.url,
+                "title": item.title,
+                "description": item.description,
+                "price": item.price,
+                "currency": item.currency,
+                "seller_id": sellers.get(item.seller_url or item.seller_name or ""),
+                "ship_from": item.ship_from,
+                "image_urls": list(item.image_urls),
+                "attributes": dict(item.attributes),
+                "content_hash": digests[id(item)],
+                "first_seen": first_seen[item.external_id],
+                "last_seen": item.fetched_at,
+                "last_crawl_run_id": crawl_run_id,
+                "review_status": "new",
+            }
+            for item in items
+        ],
     )
-    return session.execute(select(table.c.id).where(key)).scalar_one(), False
-
-
-def _write_hit(
-    session: Session, listing_id: int, snapshot_id: int, match: Any, now: datetime
-) -> bool:
-    """Upsert the hit of a flagged listing; update (never create) one that no longer matches."""
-    table = Hit.__table__
-    values = {
-        "snapshot_id": snapshot_id,
-        "device_id": match.device_id,
-        "device_name": match.device_name,
-        "score": match.score,
-        "tier": match.tier,
-        "reasons": [reason.to_dict() for reason in match.reasons],
-        "updated_at": now,
-    }
-    key = {
-        "listing_id": listing_id,
-        "matcher_version": match.matcher_version,
-        "catalog_version": match.catalog_version,
-    }
-    if not match.flagged:
-        result = session.execute(
-            update(table).where(*(table.c[k] == v for k, v in key.items())).values(**values)
+    rows = session.execute(
+        select(table.c.external_id, table.c.id).where(
+            table.c.marketplace_id == marketplace_id,
+            table.c.external_id.in_([item.external_id for item in items]),
         )
-        return bool(result.rowcount)
-    stmt = _insert(session, table).values(**key, **values, created_at=now)
-    stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=values)
-    session.execute(stmt)
-    return True
+    )
+    return {external_id: row_id for external_id, row_id in rows}
+
+
+def _snapshot_ids(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    table = ListingSnapshot.__table__
+    rows = session.execute(
+        select(table.c.listing_id, table.c.content_hash, table.c.id).where(
+            table.c.listing_id.in_({listing_id for listing_id, _ in keys})
+        )
+    )
+    return {(lid, digest): sid for lid, digest, sid in rows if (lid, digest) in keys}
+
+
+def _upsert_snapshots(
+    session: Session,
+    observations: Sequence[tuple[int, ListingItem, dict[str, Any], str]],
+    crawl_run_id: int | None,
+) -> tuple[dict[tuple[int, str], int], int]:
+    """Snapshot ids by (listing id, content hash), and how many were created.
+
+    Known contents only get their ``last_seen`` bumped; new ones are inserted (a concurrent
+    writer inserting the same content first is harmless: ``ON CONFLICT DO NOTHING``).
+    """
+    table = ListingSnapshot.__table__
+    keys = {(listing_id, digest) for listing_id, _, _, digest in observations}
+    known = _snapshot_ids(session, keys)
+    fresh = [obs for obs in observations if (obs[0], obs[3]) not in known]
+    seen = [obs for obs in observations if (obs[0], obs[3]) in known]
+    if seen:
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("sid"), table.c.last_seen < bindparam("seen"))
+            .values(last_seen=bindparam("seen")),
+            [{"sid": known[(lid, digest)], "seen": item.fetched_at} for lid, item, _, digest in seen],
+            execution_options={"synchronize_session": False},
+        )
+    created = 0
+    if fresh:
+        inserted = session.execute(
+            _insert(session, table)
+            .on_conflict_do_nothing(index_elements=["listing_id", "content_hash"])
+            .returning(table.c.id),
+            [
+                {
+                    "listing_id": lid,
+                    "content_hash": digest,
+                    "content": content,
+                    "fetched_at": item.fetched_at,
+                    "first_seen": item.fetched_at,
+                    "last_seen": item.fetched_at,
+                    "crawl_run_id": crawl_run_id,
+                }
+                for lid, item, content, digest in fresh
+            ],
+        )
+        created = len(inserted.all())
+        known.update(_snapshot_ids(session, {(obs[0], obs[3]) for obs in fresh}))
+    return known, created
+
+
+def _write_hits(session: Session, scored: Sequence[tuple[int, int, Any]], now: datetime) -> int:
+    """Upsert the hits of flagged listings; update (never create) those no longer flagged.
+
+    `scored` holds (listing id, snapshot id, match result). Returns the flagged hits written.
+    """
+    table = Hit.__table__
+
+    def values(listing_id: int, snapshot_id: int, match: Any) -> dict[str, Any]:
+        return {
+            "listing_id": listing_id,
+            "matcher_version": match.matcher_version,
+            "catalog_version": match.catalog_version,
+            "snapshot_id": snapshot_id,
+            "device_id": match.device_id,
+            "device_name": match.device_name,
+            "score": match.score,
+            "tier": match.tier,
+            "reasons": [reason.to_dict() for reason in match.reasons],
+            "updated_at": now,
+        }
+
+    flagged = [values(*row) for row in scored if row[2].flagged]
+    unflagged = [values(*row) for row in scored if not row[2].flagged]
+    if flagged:
+        stmt = _insert(session, table)
+        key = ["listing_id", "matcher_version", "catalog_version"]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=key,
+            set_={c: stmt.excluded[c] for c in flagged[0] if c not in key},
+        )
+        session.execute(stmt, [{**row, "created_at": now} for row in flagged])
+    if unflagged:
+        session.execute(
+            update(table)
+            .where(
+                table.c.listing_id == bindparam("b_listing_id"),
+                table.c.matcher_version == bindparam("b_matcher_version"),
+                table.c.catalog_version == bindparam("b_catalog_version"),
+            )
+            .values({c: bindparam(c) for c in unflagged[0] if c not in _HIT_KEY}),
+            [{**row, **{f"b_{k}": row[k] for k in _HIT_KEY}} for row in unflagged],
+            execution_options={"synchronize_session": False},
+        )
+    return len(flagged)
+
+
+_HIT_KEY = ("listing_id", "matcher_version", "catalog_version")
 
 
 def store_listings(
@@ -214,26 +283,60 @@ def store_listings(
     crawl_run_id: int | None = None,
     now: datetime | None = None,
 ) -> StoreSummary:
-    """Store crawled listings with their sellers, content snapshots and hits, idempotently."""
+    """Store crawled listings with their sellers, content snapshots and hits, idempotently.
+
+    Set-based: a handful of statements per marketplace in the batch, whatever its size.
+    """
     now = now or datetime.now(UTC)
-    summary = StoreSummary()
-    marketplaces: dict[str, int] = {}
+    summary = StoreSummary(listings=len(items))
+    by_marketplace: dict[str, list[ListingItem]] = {}
     for item in items:
-        if item.marketplace not in marketplaces:
-            marketplaces[item.marketplace] = ensure_marketplace(session, item.marketplace)
-        marketplace_id = marketplaces[item.marketplace]
-        seller_id = _upsert_seller(session, marketplace_id, item, item.fetched_at)
-        content = item.content()
-        digest = content_hash(content)
-        listing_id = _upsert_listing(session, marketplace_id, seller_id, item, digest, crawl_run_id)
-        snapshot_id, created = _upsert_snapshot(
-            session, listing_id, item, content, digest, crawl_run_id
+        by_marketplace.setdefault(item.marketplace, []).append(item)
+    for slug, group in by_marketplace.items():
+        marketplace_id = ensure_marketplace(session, slug)
+        contents = {id(item): item.content() for item in group}
+        digests = {key: content_hash(content) for key, content in contents.items()}
+        # One row per listing in a statement (PostgreSQL refuses to upsert a row twice in
+        # one statement): the latest observation stands for the listing's row.
+        latest: dict[str, ListingItem] = {}
+        first_seen: dict[str, datetime] = {}
+        for item in group:
+            key = item.external_id
+            if key not in latest or item.fetched_at >= latest[key].fetched_at:
+                latest[key] = item
+            first_seen[key] = min(first_seen.get(key, item.fetched_at), item.fetched_at)
+        sellers = _upsert_sellers(session, marketplace_id, group)
+        listing_ids = _upsert_listings(
+            session, marketplace_id, list(latest.values()), sellers, digests, first_seen, crawl_run_id
         )
-        summary.listings += 1
+        observations = [
+            (listing_ids[item.external_id], item, contents[id(item)], digests[id(item)]) for item in group
+        ]
+        snapshots, created = _upsert_snapshots(session, _distinct(observations), crawl_run_id)
         summary.snapshots_created += created
-        if item.match is not None and _write_hit(session, listing_id, snapshot_id, item.match, now):
-            summary.hits_written += 1
+        scored = [
+            (
+                listing_ids[item.external_id],
+                snapshots[(listing_ids[item.external_id], digests[id(item)])],
+                item.match,
+            )
+            for item in latest.values()
+            if item.match is not None
+        ]
+        summary.hits_written += _write_hits(session, scored, now)
     return summary
+
+
+def _distinct(
+    observations: list[tuple[int, ListingItem, dict[str, Any], str]],
+) -> list[tuple[int, ListingItem, dict[str, Any], str]]:
+    """One observation per (listing, content), the latest."""
+    latest: dict[tuple[int, str], tuple[int, ListingItem, dict[str, Any], str]] = {}
+    for obs in observations:
+        key = (obs[0], obs[3])
+        if key not in latest or obs[1].fetched_at >= latest[key][1].fetched_at:
+            latest[key] = obs
+    return list(latest.values())
 
 
 def start_crawl_run(
@@ -272,9 +375,7 @@ def finish_crawl_run(
     )
 
 
-def list_hits(
-    session: Session, min_score: int = 0, limit: int | None = None
-) -> list[dict[str, Any]]:
+def list_hits(session: Session, min_score: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
     """Flagged listings with their latest match, best score first (one row per listing)."""
     latest = select(
         Hit.id.label("hit_id"),

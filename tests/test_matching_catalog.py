@@ -15,8 +15,16 @@ from matching.catalog import DEFAULT_CATALOG_PATH
 def test_bundled_catalog_loads_with_all_families() -> None:
     catalog = load_catalog()
     assert {d.family for d in catalog.devices} == {
-        "zanco-tiny-t1", "zanco-tiny-t2", "zanco-fly", "bm10", "bm30", "bm50", "bm70", "bm90",
-        "long-cz-j8", "keyfob",
+        "zanco-tiny-t1",
+        "zanco-tiny-t2",
+        "zanco-fly",
+        "bm10",
+        "bm30",
+        "bm50",
+        "bm70",
+        "bm90",
+        "long-cz-j8",
+        "keyfob",
     }
     assert catalog.version == hashlib.sha256(DEFAULT_CATALOG_PATH.read_bytes()).hexdigest()
     bm10 = catalog.get("l8star-bm10")

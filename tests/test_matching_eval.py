@@ -16,8 +16,11 @@ from matching import get_matcher
 
 
 def _split(shared_dir: Path, held_out: bool) -> list[dict]:
-    rows = [json.loads(line) for line in
-            (shared_dir / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    rows = [
+        json.loads(line)
+        for line in (shared_dir / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+        if line
+    ]
     assert len(rows) == 160
     return [r for r in rows if not r["ambiguous"] and (int(r["id"][4:]) % 5 == 0) == held_out]
 
@@ -34,8 +37,13 @@ def _measure(rows: list[dict]) -> dict[str, float]:
         fp += result.flagged and not row["label"]
         fn += row["label"] and not result.flagged
     precision, recall = tp / (tp + fp), tp / (tp + fn)
-    return {"precision": precision, "recall": recall,
-            "f1": 2 * precision * recall / (precision + recall), "family": fam / tp, "n": len(rows)}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall),
+        "family": fam / tp,
+        "n": len(rows),
+    }
 
 
 def test_held_out_quality(shared_dir: Path) -> None:

@@ -4,11 +4,13 @@ unnamed positives, each hard-negative class, accessories, and batch == single.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from matching import MATCHER_VERSION, get_matcher
+from matching import MATCHER_VERSION, Matcher, get_matcher
 from matching.bench import bench_matcher, synthetic_listings
+from matching.matcher import PARALLEL_MIN
 
 
 @pytest.fixture(scope="module")
@@ -16,52 +18,61 @@ def matcher():  # type: ignore[no-untyped-def]
     return get_matcher()
 
 
-@pytest.mark.parametrize(("title", "description", "device"), [
-    ("L8STAR BM10 mini telefono", "", "l8star-bm10"),
-    ("Telefonino B M 1 0 doppia SIM", "2G, Bluetooth", "l8star-bm10"),
-    ("BM-10s Mini Phone dual sim", "", "l8star-bm10"),
-    ("Mini handy L8 star BM-70", "", "l8star-bm70"),
-    ("Zanko Fly micro phone", "", "zanco-fly"),
-    ("Zancoo Fly micro phone 2G", "", "zanco-fly"),
-    ("Zanco Tiny-T2 mini phone 3G", "", "zanco-tiny-t2"),
-    ("LONG CZ J-8 mini telefon", "", "long-cz-j8"),
-    ("GT-Star BM-50 Bluetooth dialer with SIM slot", "", "gtstar-bm50"),
-])
+@pytest.mark.parametrize(
+    ("title", "description", "device"),
+    [
+        ("L8STAR BM10 mini telefono", "", "l8star-bm10"),
+        ("Telefonino B M 1 0 doppia SIM", "2G, Bluetooth", "l8star-bm10"),
+        ("BM-10s Mini Phone dual sim", "", "l8star-bm10"),
+        ("Mini handy L8 star BM-70", "", "l8star-bm70"),
+        ("Zanko Fly micro phone", "", "zanco-fly"),
+        ("Zancoo Fly micro phone 2G", "", "zanco-fly"),
+        ("Zanco Tiny-T2 mini phone 3G", "", "zanco-tiny-t2"),
+        ("LONG CZ J-8 mini telefon", "", "long-cz-j8"),
+        ("GT-Star BM-50 Bluetooth dialer with SIM slot", "", "gtstar-bm50"),
+    ],
+)
 def test_named_models(matcher, title: str, description: str, device: str) -> None:  # type: ignore[no-untyped-def]
     result = matcher.score_listing(title, description)
     assert result.flagged and result.device_id == device, result.reason_texts()
 
 
-@pytest.mark.parametrize(("title", "description"), [
-    ("Handy winzig 2G", "Kleiner als ein Feuerzeug. 19 Gramm, Plastikgehäuse, Micro-SIM."),
-    ("Tiny GSM phone", "Size 2.5 x 0.9 x 0.5 inches, 0.6 oz, 2G only, no metal parts."),
-    ("Mini telefon komórkowy", "Najmniejszy telefon, 20 g, 2G, karta SIM."),
-    ("Mini cep telefonu", "Metalsiz, 2G, 18 g."),
-    ("Car key style mobile phone", "Quad band GSM, 1 inch screen, SIM card."),
-])
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Handy winzig 2G", "Kleiner als ein Feuerzeug. 19 Gramm, Plastikgehäuse, Micro-SIM."),
+        ("Tiny GSM phone", "Size 2.5 x 0.9 x 0.5 inches, 0.6 oz, 2G only, no metal parts."),
+        ("Mini telefon komórkowy", "Najmniejszy telefon, 20 g, 2G, karta SIM."),
+        ("Mini cep telefonu", "Metalsiz, 2G, 18 g."),
+        ("Car key style mobile phone", "Quad band GSM, 1 inch screen, SIM card."),
+    ],
+)
 def test_unnamed_positives(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
     result = matcher.score_listing(title, description)
     assert result.flagged, result.reason_texts()
     assert result.device_name in ("unidentified mini phone", "Key-fob phone (car-key style)")
 
 
-@pytest.mark.parametrize(("title", "description"), [
-    ("Apple iPhone 12 mini 256GB Purple", "Very good condition."),  # smartphone mini
-    ("Samsung Galaxy J8 2018 64GB", "Dual SIM."),  # J8 collision
-    ("Xiaomi BM50 replacement battery 5300mAh", "For Mi Max 2."),  # battery code collision
-    ("Funda de silicona para L8star BM10", "Solo la funda."),  # accessory naming a device
-    ("Chargeur USB pour mini téléphone BM70", ""),
-    ("Mini GPS tracker with SIM card, real-time locator", "No screen."),
-    ("Wireless headset earpiece mini", "Does not accept a SIM card."),
-    ("Toy mobile phone for toddlers, mini", "Music and lights, not a real phone."),
-    ("Phone-shaped butane lighter, mini cellphone design", "Refillable."),
-    ("Spy camera car key fob 1080p", "Hidden camera, not a phone."),
-    ("Key fob shell cover for VW", "Shell only."),
-    ("Walk-through metal detector for prisons", "Security gate, 18 zones."),
-    ("Mini Cooper key ring phone holder", ""),
-    ("Nokia 105 mobile phone black", "1000 mAh, 1.8 inch display."),
-    ("Powerbank lipstick mini 2600mAh", "Charges any phone."),
-])
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Apple iPhone 12 mini 256GB Purple", "Very good condition."),  # smartphone mini
+        ("Samsung Galaxy J8 2018 64GB", "Dual SIM."),  # J8 collision
+        ("Xiaomi BM50 replacement battery 5300mAh", "For Mi Max 2."),  # battery code collision
+        ("Funda de silicona para L8star BM10", "Solo la funda."),  # accessory naming a device
+        ("Chargeur USB pour mini téléphone BM70", ""),
+        ("Mini GPS tracker with SIM card, real-time locator", "No screen."),
+        ("Wireless headset earpiece mini", "Does not accept a SIM card."),
+        ("Toy mobile phone for toddlers, mini", "Music and lights, not a real phone."),
+        ("Phone-shaped butane lighter, mini cellphone design", "Refillable."),
+        ("Spy camera car key fob 1080p", "Hidden camera, not a phone."),
+        ("Key fob shell cover for VW", "Shell only."),
+        ("Walk-through metal detector for prisons", "Security gate, 18 zones."),
+        ("Mini Cooper key ring phone holder", ""),
+        ("Nokia 105 mobile phone black", "1000 mAh, 1.8 inch display."),
+        ("Powerbank lipstick mini 2600mAh", "Charges any phone."),
+    ],
+)
 def test_hard_negatives(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
     result = matcher.score_listing(title, description)
     assert not result.flagged and result.device_id is None, result.reason_texts()
@@ -75,19 +86,53 @@ def test_result_shape_and_spans(matcher) -> None:  # type: ignore[no-untyped-def
     by_code = {r.code: r for r in result.reasons}
     assert by_code["device"].span == (0, 11) and by_code["device"].field == "title"
     dims = by_code["spec_dims"]
-    assert dims.field == "description" and desc[dims.span[0]:dims.span[1]] == "68*28*13mm"
+    assert dims.field == "description" and desc[dims.span[0] : dims.span[1]] == "68*28*13mm"
     assert by_code["light"].field == "attributes" and by_code["light"].excerpt == "15 g"
     assert json.loads(json.dumps(result.to_dict()))["device_id"] == "l8star-bm10"
 
 
-def test_score_many_equals_score_listing(matcher) -> None:  # type: ignore[no-untyped-def]
-    sample = synthetic_listings(400, seed=7)
+def _varied_sample(shared_dir: Path) -> list[tuple[str, str]]:
+    rows = [
+        json.loads(line)
+        for line in (shared_dir / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+    dev = [(r["title"], r["description"]) for r in rows]
+    edge = [
+        ("", ""),
+        ("BM10", ""),
+        ("", "Size: 68*28*13mm, 15 g"),
+        ("ǅ İ ß ﬁ B.M-1 0s", "ΐ 6,8 x 2,8 cm"),
+        ("Mini téléphone ultra-petit", "Taille d'un briquet, sans métal, 0,66\" OLED"),
+    ]
+    return synthetic_listings(600, seed=11) + dev + edge
+
+
+def test_score_many_equals_score_listing(matcher, shared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    sample = _varied_sample(shared_dir)
     many = matcher.score_many(sample + sample[:50])
     assert many == [matcher.score_listing(t, d) for t, d in sample + sample[:50]]
-    assert sum(r.flagged for r in many[:400]) > 100
+    assert all(again is first for again, first in zip(many[len(sample) :], many[:50], strict=True))
+
+
+def test_parallel_score_many_equals_score_listing(shared_dir: Path) -> None:
+    catalog = get_matcher().catalog
+    parallel = Matcher(catalog, parallel_min=100)  # small threshold: exercise the helper process
+    sample = _varied_sample(shared_dir) * 3 + synthetic_listings(3_000, seed=12)
+    many = parallel.score_many(sample)
+    assert parallel._parallel is not None and parallel._parallel.alive()
+    assert many == [parallel.score_listing(t, d) for t, d in sample]
+    parallel._parallel.close()
+
+
+def test_small_batches_stay_in_process() -> None:
+    matcher = Matcher(get_matcher().catalog)
+    matcher.score_many(synthetic_listings(PARALLEL_MIN - 1, seed=4))
+    assert matcher._parallel is None
 
 
 def test_bench_reports_rates() -> None:
     report = bench_matcher(n=2000, seed=3)
     assert report["n"] == 2000 and report["cpu_count"] >= 1
-    assert report["speedup"] == pytest.approx(report["score_many_per_s"] / report["naive_per_s"], rel=0.01)
+    assert report["ratio"] == pytest.approx(report["ours_per_s"] / report["naive_per_s"], rel=0.01)
+    assert 250 <= report["avg_chars"] <= 380

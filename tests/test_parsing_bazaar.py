@@ -26,8 +26,7 @@ def page_response(name: str, body: bytes | None = None) -> HtmlResponse:
 def test_search_page_lists_twenty_cards_and_the_next_page() -> None:
     page = parse_search_page(page_response("bazaar_search_p1.html"))
     assert len(page.item_urls) == 20
-    assert page.item_urls[:2] == [f"{BASE}/bazaar/item/755745774680",
-                                  f"{BASE}/bazaar/item/485649182654"]
+    assert page.item_urls[:2] == [f"{BASE}/bazaar/item/755745774680", f"{BASE}/bazaar/item/485649182654"]
     assert page.item_urls[-1] == f"{BASE}/bazaar/item/852667746456"
     assert page.next_page_url == f"{BASE}/bazaar/search?page=2&q=mini+phone"
 
@@ -52,8 +51,13 @@ def test_item_page_fields() -> None:
     assert item.seller_url == f"{BASE}/bazaar/seller/tech_shop337"
     assert item.image_urls == [f"{BASE}/bazaar/img/132712250873-{n}.png" for n in (1, 2, 3)]
     assert item.ship_from == "China"
-    assert item.attributes == {"Brand": "Zanco", "Model": "ZANCO Tiny T2", "Network": "3G",
-                               "Colour": "doré", "Condition": "Neuf"}
+    assert item.attributes == {
+        "Brand": "Zanco",
+        "Model": "ZANCO Tiny T2",
+        "Network": "3G",
+        "Colour": "doré",
+        "Condition": "Neuf",
+    }
     assert item.description == (
         "ZANCO Tiny T2 neuf, débloqué, fonctionne avec toute carte SIM.\n"
         "Modèle : ZANCO Tiny T2\nDimensions : 61×30×16,5 mm\nPoids : 31 g\n"
@@ -71,6 +75,6 @@ def test_fetched_at_defaults_to_now_in_utc() -> None:
 def test_item_page_without_title_is_malformed() -> None:
     html = (DATA / "bazaar_item.html").read_text(encoding="utf-8")
     start = html.index('<h1 class="item-title">')
-    broken = html[:start] + html[html.index("</h1>", start) + 5:]
+    broken = html[:start] + html[html.index("</h1>", start) + 5 :]
     with pytest.raises(MalformedPage, match="no title"):
         parse_item_page(page_response("bazaar_item.html", broken.encode()), "sandbox-bazaar")

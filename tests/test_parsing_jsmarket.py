@@ -26,8 +26,10 @@ def page_response(name: str) -> HtmlResponse:
 def test_rendered_search_page() -> None:
     page = parse_search_page(page_response("jsmarket_search_rendered.html"))
     assert len(page.item_urls) == 20
-    assert page.item_urls[:2] == [f"{BASE}/jsmarket/item/4610741994701155",
-                                  f"{BASE}/jsmarket/item/1461678945617893"]
+    assert page.item_urls[:2] == [
+        f"{BASE}/jsmarket/item/4610741994701155",
+        f"{BASE}/jsmarket/item/1461678945617893",
+    ]
     assert page.item_urls[-1] == f"{BASE}/jsmarket/item/7608228139168030"
     assert page.next_page_url == f"{BASE}/jsmarket/search?page=2&q=mini"
 
@@ -40,8 +42,7 @@ def test_rendered_last_search_page() -> None:
 
 
 def test_rendered_item_page() -> None:
-    item = parse_item_page(page_response("jsmarket_item_rendered.html"), "sandbox-jsmarket",
-                           FETCHED)
+    item = parse_item_page(page_response("jsmarket_item_rendered.html"), "sandbox-jsmarket", FETCHED)
     assert item.external_id == "9512678437394414"
     assert item.url == f"{BASE}/jsmarket/item/9512678437394414"
     assert item.title == "Tiny mobile phone, size of a lighter, 2G GSM unlocked"
@@ -51,8 +52,12 @@ def test_rendered_item_page() -> None:
     assert item.seller_url == f"{BASE}/jsmarket/search?seller=euro_outlet84"
     assert item.image_urls == [f"{BASE}/jsmarket/img/9512678437394414/{n}.svg" for n in (1, 2)]
     assert item.ship_from == "United States"
-    assert item.attributes == {"Brand": "Unbranded", "Network": "2G GSM", "Colour": "blue",
-                               "Condition": "New"}
+    assert item.attributes == {
+        "Brand": "Unbranded",
+        "Network": "2G GSM",
+        "Colour": "blue",
+        "Condition": "New",
+    }
     assert item.description == (
         "Plastic body, very low metal content.\nSize: 5.5 x 2.2 x 1.2 cm\nWeight: 16g\n"
         "Battery: 350 mAh\nNetwork: 2G GSM\nSIM: single SIM\nBody: plastic"

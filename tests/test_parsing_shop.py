@@ -27,10 +27,8 @@ def page_response(name: str, body: bytes | None = None) -> HtmlResponse:
 def test_search_page_tiles_and_next_link() -> None:
     page = parse_search_page(page_response("shop_search.html"))
     assert len(page.item_urls) == 12
-    assert page.item_urls[0] == (
-        f"{BASE}/shop/product/neuf-gtstar-bm50-mini-telephone-gsm-2g-bleu-tw9509526")
-    assert page.item_urls[-1] == (
-        f"{BASE}/shop/product/samsung-galaxy-s4-mini-8gb-white-unlocked-tw4556509")
+    assert page.item_urls[0] == (f"{BASE}/shop/product/neuf-gtstar-bm50-mini-telephone-gsm-2g-bleu-tw9509526")
+    assert page.item_urls[-1] == (f"{BASE}/shop/product/samsung-galaxy-s4-mini-8gb-white-unlocked-tw4556509")
     assert page.next_page_url == f"{BASE}/shop/search?page=2&q=mini"
 
 
@@ -55,8 +53,13 @@ def test_product_page_fields() -> None:
     assert item.seller_url is None
     assert item.image_urls == [f"{BASE}/shop/media/{PRODUCT}-{n}.png" for n in (1, 2, 3)]
     assert item.ship_from == "United Kingdom"
-    assert item.attributes == {"Brand": "GTStar", "Model": "GTStar BM50", "Network": "GSM",
-                               "Colour": "white", "Condition": "New"}
+    assert item.attributes == {
+        "Brand": "GTStar",
+        "Model": "GTStar BM50",
+        "Network": "GSM",
+        "Colour": "white",
+        "Condition": "New",
+    }
     assert item.description == (
         "Brand new GTStar BM50, unlocked, works with any SIM card.\nModel: GTStar BM50\n"
         "Network: GSM\nSIM: single SIM\nFeatures: Bluetooth earphone dialer, ear hook, "
@@ -75,7 +78,7 @@ def test_json_ld_product_node() -> None:
 def test_html_fallback_when_json_ld_is_missing() -> None:
     html = (DATA / "shop_product.html").read_text(encoding="utf-8")
     start = html.index('<script type="application/ld+json">')
-    stripped = html[:start] + html[html.index("</script>", start) + 9:]
+    stripped = html[:start] + html[html.index("</script>", start) + 9 :]
     item = parse_item_page(page_response("shop_product.html", stripped.encode()), "sandbox-shop")
     assert item.title == "New GTStar BM50 thumb phone 2G GSM white"
     assert item.external_id == "TW3628314"
@@ -88,6 +91,6 @@ def test_product_without_name_is_malformed() -> None:
     html = (DATA / "shop_product.html").read_text(encoding="utf-8")
     html = html.replace('"name": "New GTStar BM50 thumb phone 2G GSM white", ', "")
     start = html.index('<h1 class="product-title">')
-    html = html[:start] + html[html.index("</h1>", start) + 5:]
+    html = html[:start] + html[html.index("</h1>", start) + 5 :]
     with pytest.raises(MalformedPage, match="no product name"):
         parse_item_page(page_response("shop_product.html", html.encode()), "sandbox-shop")

@@ -85,8 +85,7 @@ def test_ground_truth_is_consistent() -> None:
         assert "\n\n" not in listing.description
         assert parse_price(listing.price_display) == (listing.price, listing.currency)
         assert listing.price > Decimal(0)
-        assert listing.image_urls and all(url.startswith(f"/{listing.site}/")
-                                          for url in listing.image_urls)
+        assert listing.image_urls and all(url.startswith(f"/{listing.site}/") for url in listing.image_urls)
     named = [x for x in listings if x.kind == "named-model" and x.family == "bm10"]
     assert all("BM10" in x.title for x in named)
 
@@ -113,8 +112,7 @@ def test_site_truth_leaves_out_reached_faults(catalogue: list[SandboxListing]) -
     assert clean.listed_ids == clean.matched_ids and clean.fault_ids == {}
     assert faulty.fault_ids == plan
     assert faulty.listed_ids == clean.listed_ids - set(plan.values())
-    assert faulty.hit_ids == {i for i in faulty.listed_ids
-                              if next(x for x in catalogue if x.id == i).is_hit}
+    assert faulty.hit_ids == {i for i in faulty.listed_ids if next(x for x in catalogue if x.id == i).is_hit}
     one_page = site_truth(catalogue, "bazaar", ["mini phone"], max_pages=1)
     assert len(one_page.matched_ids) == 20
 
@@ -134,8 +132,9 @@ def test_bazaar_pages(server: SandboxServer, catalogue: list[SandboxListing]) ->
     assert (status, content_type) == (200, "text/html; charset=utf-8")
     assert body.count(b'class="result-card"') == 20
     assert b'rel="next" href="/bazaar/search?q=mini+phone&amp;page=2"' in body
-    listing = next(x for x in catalogue if x.site == "bazaar" and x.id not in server.app.sites[
-        "bazaar"].faults)
+    listing = next(
+        x for x in catalogue if x.site == "bazaar" and x.id not in server.app.sites["bazaar"].faults
+    )
     status, _, body = fetch(server, listing.path)
     assert status == 200
     text = body.decode("utf-8")
@@ -210,9 +209,10 @@ def test_everything_is_escaped(catalogue: list[SandboxListing]) -> None:
     nasty = '<script>alert("x")</script> & </script><!--'
     shop_item = next(x for x in catalogue if x.site == "shop")
     bazaar_item = next(x for x in catalogue if x.site == "bazaar")
-    listings = [dataclasses.replace(bazaar_item, title=nasty, seller_name=nasty,
-                                    attributes={nasty: nasty}),
-                dataclasses.replace(shop_item, title=nasty, description=nasty)]
+    listings = [
+        dataclasses.replace(bazaar_item, title=nasty, seller_name=nasty, attributes={nasty: nasty}),
+        dataclasses.replace(shop_item, title=nasty, description=nasty),
+    ]
     with SandboxServer(listings=listings) as running:
         for listing in listings:
             text = fetch(running, listing.path)[2].decode("utf-8")

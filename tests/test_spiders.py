@@ -33,7 +33,8 @@ def make(spider_cls: type[SandboxSpider], **kwargs: str) -> SandboxSpider:
 
 def test_validated_arguments() -> None:
     args = SandboxBazaarSpider.validate_arguments(
-        {"base_url": "http://127.0.0.1:8800/", "queries": " mini phone, ,bm10 ", "max_pages": "3"})
+        {"base_url": "http://127.0.0.1:8800/", "queries": " mini phone, ,bm10 ", "max_pages": "3"}
+    )
     assert args.base_url == "http://127.0.0.1:8800"
     assert args.queries == ("mini phone", "bm10")
     assert args.max_pages == 3
@@ -51,8 +52,7 @@ def test_validated_arguments() -> None:
     ],
 )
 def test_invalid_arguments(raw: dict[str, str], message: str) -> None:
-    with pytest.raises(SpiderArgumentError, match="invalid arguments for spider sandbox_bazaar"
-                       ) as error:
+    with pytest.raises(SpiderArgumentError, match="invalid arguments for spider sandbox_bazaar") as error:
         SandboxBazaarSpider.validate_arguments(raw)
     assert message in str(error.value)
 
@@ -63,10 +63,13 @@ def test_spider_init_rejects_bad_arguments() -> None:
 
 
 def test_names_and_marketplaces() -> None:
-    assert [(c.name, c.marketplace) for c in (SandboxBazaarSpider, SandboxJsMarketSpider,
-                                              SandboxShopSpider)] == [
-        ("sandbox_bazaar", "sandbox-bazaar"), ("sandbox_jsmarket", "sandbox-jsmarket"),
-        ("sandbox_shop", "sandbox-shop")]
+    assert [
+        (c.name, c.marketplace) for c in (SandboxBazaarSpider, SandboxJsMarketSpider, SandboxShopSpider)
+    ] == [
+        ("sandbox_bazaar", "sandbox-bazaar"),
+        ("sandbox_jsmarket", "sandbox-jsmarket"),
+        ("sandbox_shop", "sandbox-shop"),
+    ]
 
 
 def test_start_sends_one_search_per_query() -> None:
@@ -76,8 +79,10 @@ def test_start_sends_one_search_per_query() -> None:
         return [request async for request in spider.start()]
 
     requests = asyncio.run(collect())
-    assert [r.url for r in requests] == [f"{BASE}/shop/search?q=mini+phone&page=1",
-                                         f"{BASE}/shop/search?q=bm10&page=1"]
+    assert [r.url for r in requests] == [
+        f"{BASE}/shop/search?q=mini+phone&page=1",
+        f"{BASE}/shop/search?q=bm10&page=1",
+    ]
     assert all(r.errback == spider.on_error for r in requests)
 
 
@@ -106,5 +111,4 @@ def test_jsmarket_requests_go_through_the_browser() -> None:
     assert meta["playwright_page_goto_kwargs"] == {"timeout": 2000.0}
     (method,) = meta["playwright_page_methods"]
     assert (method.method, method.args) == ("wait_for_selector", ("body[data-state]",))
-    assert "scrapy_playwright" in SandboxJsMarketSpider.custom_settings["DOWNLOAD_HANDLERS"][
-        "http"]
+    assert "scrapy_playwright" in SandboxJsMarketSpider.custom_settings["DOWNLOAD_HANDLERS"]["http"]

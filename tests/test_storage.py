@@ -180,6 +180,31 @@ def test_hit_is_updated_in_place_and_unflagging_keeps_the_row(database_url: str)
     assert counts(database_url)["hits"] == 1
 
 
+def test_one_batch_may_hold_several_observations_of_a_listing(database_url: str) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    batch = [
+        make_item(price="12.00", fetched_at=T0 + timedelta(hours=2)),
+        make_item(price="10.00", fetched_at=T0),
+        make_item(external_id="B2", fetched_at=T0),
+        make_item(price="12.00", fetched_at=T0 + timedelta(hours=3)),
+    ]
+    with sessions.begin() as session:
+        summary = store_listings(session, batch)
+    assert (summary.listings, summary.snapshots_created, summary.hits_written) == (4, 3, 2)
+    assert counts(database_url) == {"listings": 2, "listing_snapshots": 3, "hits": 2, "sellers": 1}
+    with sessions() as session:
+        listing = session.scalars(select(Listing).where(Listing.external_id == "A1")).one()
+        assert (listing.price, listing.first_seen, listing.last_seen) == (
+            Decimal("12.00"),
+            T0,
+            T0 + timedelta(hours=3),
+        )
+        latest = session.scalars(
+            select(ListingSnapshot).where(ListingSnapshot.content["price"].as_string() == "12.00")
+        ).one()
+        assert (latest.first_seen, latest.last_seen) == (T0 + timedelta(hours=3), T0 + timedelta(hours=3))
+
+
 def test_naive_datetimes_are_refused(database_url: str) -> None:
     sessions = session_factory(upgrade_database(database_url))
     with pytest.raises(Exception, match="naive datetime"), sessions.begin() as session:

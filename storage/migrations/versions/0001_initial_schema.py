@@ -119,18 +119,14 @@ def upgrade() -> None:
             ["marketplaces.id"],
             name=op.f("fk_listings_marketplace_id_marketplaces"),
         ),
-        sa.ForeignKeyConstraint(
-            ["seller_id"], ["sellers.id"], name=op.f("fk_listings_seller_id_sellers")
-        ),
+        sa.ForeignKeyConstraint(["seller_id"], ["sellers.id"], name=op.f("fk_listings_seller_id_sellers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_listings")),
         sa.UniqueConstraint(
             "marketplace_id", "external_id", name=op.f("uq_listings_marketplace_id_external_id")
         ),
     )
     with op.batch_alter_table("listings", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_listings_review_status"), ["review_status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_listings_review_status"), ["review_status"], unique=False)
         batch_op.create_index(batch_op.f("ix_listings_seller_id"), ["seller_id"], unique=False)
 
     op.create_table(

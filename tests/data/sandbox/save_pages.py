@@ -18,9 +18,11 @@ HERE = Path(__file__).parent
 
 
 def pick(server: SandboxServer, site: str, kind: str, language: str) -> str:
-    listing = next(x for x in server.catalogue
-                   if x.site == site and x.kind == kind and x.language == language
-                   and len(x.image_urls) >= 2)
+    listing = next(
+        x
+        for x in server.catalogue
+        if x.site == site and x.kind == kind and x.language == language and len(x.image_urls) >= 2
+    )
     return listing.path
 
 
@@ -44,8 +46,7 @@ def main() -> None:
             "jsmarket_item_rendered.html": pages["jsmarket_item_shell.html"],
         }
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                 args=["--no-sandbox"])
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
             page = browser.new_page()
             for name, path in rendered.items():
                 page.goto(server.url + path)
