@@ -249,13 +249,15 @@ def sandbox(
     faults: Annotated[bool, typer.Option(help="Inject HTTP errors, malformed and slow pages.")] = False,
 ) -> None:
     """Serve the bundled sandbox marketplaces until interrupted."""
+    from sandbox import DEFAULT_LISTINGS
     from sandbox.server import run_sandbox
 
-    err.print(
-        f"sandbox on http://{host}:{port}/ (bazaar, jsmarket, shop); Ctrl-C stops it",
-        highlight=False,
+    def ready(url: str) -> None:
+        err.print(f"sandbox serving on {url}/ (bazaar, jsmarket, shop); Ctrl-C stops it", highlight=False)
+
+    run_sandbox(
+        host=host, port=port, seed=seed, listings=listings or DEFAULT_LISTINGS, faults=faults, on_ready=ready
     )
-    run_sandbox(host=host, port=port, seed=seed, listings=listings, faults=faults)
 
 
 @app.command()

@@ -194,3 +194,45 @@ def test_scrapy_list_from_the_repository_root() -> None:
         cwd=Path(__file__).resolve().parents[1],
     )
     assert result.stdout.split() == ["sandbox_bazaar", "sandbox_jsmarket", "sandbox_shop"]
+
+
+def test_sandbox_command_serves_until_stopped(tmp_path: Path) -> None:
+    import os
+    import signal
+    import urllib.request
+
+    from tests.e2e_support import THUMBWATCH
+
+    child = subprocess.Popen(
+        [*THUMBWATCH, "sandbox", "--port", "0", "--listings", "30"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "THUMBWATCH_HOME": str(tmp_path)},
+    )
+    try:
+        assert child.stderr is not None
+        line = child.stderr.readline()
+        url = line.split("sandbox serving on ", 1)[1].split("/ ", 1)[0]
+        with urllib.request.urlopen(f"{url}/robots.txt", timeout=10) as response:
+            assert response.status == 200
+        with urllib.request.urlopen(f"{url}/bazaar/search?q=mini", timeout=10) as response:
+            assert b"result-card" in response.read()
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(20)
+
+
+@pytest.mark.browser
+def test_demo_crawls_all_three_sites_and_prints_the_hits(tmp_path: Path, queries: list[str]) -> None:
+    listings = generate_catalogue(SEED, 60)
+    expected = sum(
+        len(site_truth(listings, site, queries).hit_ids) for site in ("bazaar", "jsmarket", "shop")
+    )
+    result = run_cli(tmp_path, "demo", "--listings", "60", timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert f"database: sqlite:///{tmp_path.resolve() / 'thumbwatch.db'}" in result.stderr
+    assert "device_name" in result.stdout and "score" in result.stdout
+    assert [r.status for r in runs(tmp_path)] == [RunStatus.OK] * 3
+    hits = json.loads(run_cli(tmp_path, "hits", "--format", "json").stdout)
+    assert len(hits) == expected
+    assert {h["marketplace"] for h in hits} == {"sandbox-bazaar", "sandbox-jsmarket", "sandbox-shop"}
