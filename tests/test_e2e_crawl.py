@@ -91,6 +91,11 @@ def test_crawl_stores_exactly_the_ground_truth_and_recrawl_adds_nothing(
     }
     assert all(required <= set(h) for h in hits)
     assert all(h["status"] == "new" and h["tier"] != "none" for h in hits)
+    if spider == "sandbox_bazaar":
+        strong = [h for h in hits if h["score"] >= 90]
+        csv_rows = run_cli(tmp_path, "hits", "--min-score", "90", "--format", "csv").stdout.splitlines()
+        assert len(csv_rows) == 1 + len(strong)
+        assert csv_rows[0].startswith("listing_id,marketplace,external_id,url,title,price,currency")
 
 
 @pytest.mark.browser
