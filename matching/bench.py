@@ -20,47 +20,138 @@ from matching.terms import SEARCH_TERMS
 
 __all__ = ["bench_matcher", "synthetic_listings"]
 
-_MODELS = ["L8star BM10", "BM10", "B M 1 0", "BM-10s", "L8 star BM-70", "BM90", "GTStar BM50",
-           "Zanco tiny t1", "Tiny T2", "Zanco Fly", "LONG-CZ J8", "Long CZ J-8", "BM30"]
-_MINI = ["Mini Phone", "Tiny Mobile Phone", "Mini Téléphone Portable", "Mini Móvil", "Mini Handy",
-         "Mini Cellulare", "Mini Telefoon", "Mini Celular", "Micro Cell Phone", "Thumb Phone"]
-_FEATURES = ["Dual SIM", "Bluetooth Dialer", "Voice Changer", "FM Radio", "Unlocked", "2G GSM",
-             "Magic Voice", "Black", "Single SIM", "MP3", "Keypad", "Double SIM", "Quad Band"]
-_CLAIMS = ["Smallest Phone in the World", "No Metal", "Undetectable", "Plastic Body",
-           "size of a lighter", "passes metal detectors", "le plus petit téléphone", "sin metal"]
+_MODELS = [
+    "L8star BM10",
+    "BM10",
+    "B M 1 0",
+    "BM-10s",
+    "L8 star BM-70",
+    "BM90",
+    "GTStar BM50",
+    "Zanco tiny t1",
+    "Tiny T2",
+    "Zanco Fly",
+    "LONG-CZ J8",
+    "Long CZ J-8",
+    "BM30",
+]
+_MINI = [
+    "Mini Phone",
+    "Tiny Mobile Phone",
+    "Mini Téléphone Portable",
+    "Mini Móvil",
+    "Mini Handy",
+    "Mini Cellulare",
+    "Mini Telefoon",
+    "Mini Celular",
+    "Micro Cell Phone",
+    "Thumb Phone",
+]
+_FEATURES = [
+    "Dual SIM",
+    "Bluetooth Dialer",
+    "Voice Changer",
+    "FM Radio",
+    "Unlocked",
+    "2G GSM",
+    "Magic Voice",
+    "Black",
+    "Single SIM",
+    "MP3",
+    "Keypad",
+    "Double SIM",
+    "Quad Band",
+]
+_CLAIMS = [
+    "Smallest Phone in the World",
+    "No Metal",
+    "Undetectable",
+    "Plastic Body",
+    "size of a lighter",
+    "passes metal detectors",
+    "le plus petit téléphone",
+    "sin metal",
+]
 _NEGATIVE_TITLES = [
-    "Apple iPhone {n} mini {g}GB Black Unlocked", "Samsung Galaxy S{n} mini White Smartphone",
-    "Silicone Case for {model} Mini Phone Cover", "Replacement Battery for {model} {mah}mAh",
-    "Mini GPS Tracker GF-{n} SIM GSM Real Time Locator", "Bluetooth Earpiece Wireless Headset Mini",
-    "Kids Toy Phone Mini Cell Phone with Lights", "Mini Cooper Key Fob Case Cover",
-    "Nokia 105 Dual SIM Feature Phone {colour}", "Xiaomi BM50 Battery for Mi Max 2 {mah}mAh",
-    "Hand Held Metal Detector Wand for Prisons", "Mini Bluetooth Speaker Portable {colour}",
-    "Vintage Phone Shaped Butane Lighter Refillable", "Coque Silicone pour Mini Téléphone {model}",
+    "Apple iPhone {n} mini {g}GB Black Unlocked",
+    "Samsung Galaxy S{n} mini White Smartphone",
+    "Silicone Case for {model} Mini Phone Cover",
+    "Replacement Battery for {model} {mah}mAh",
+    "Mini GPS Tracker GF-{n} SIM GSM Real Time Locator",
+    "Bluetooth Earpiece Wireless Headset Mini",
+    "Kids Toy Phone Mini Cell Phone with Lights",
+    "Mini Cooper Key Fob Case Cover",
+    "Nokia 105 Dual SIM Feature Phone {colour}",
+    "Xiaomi BM50 Battery for Mi Max 2 {mah}mAh",
+    "Hand Held Metal Detector Wand for Prisons",
+    "Mini Bluetooth Speaker Portable {colour}",
+    "Vintage Phone Shaped Butane Lighter Refillable",
+    "Coque Silicone pour Mini Téléphone {model}",
 ]
 _COLOURS = ["Black", "Red", "Blue", "Silver", "Gold", "White"]
-_FILLER = ["Brand new in box.", "Fast dispatch.", "Tested and working.", "Ships worldwide.",
-           "Envoi rapide.", "Versand als Brief.", "Envío a toda España.", "Spedizione gratuita.",
-           "Great gift.", "Original packaging."]
+_FILLER = [
+    "Brand new in box.",
+    "Fast dispatch.",
+    "Tested and working.",
+    "Ships worldwide.",
+    "Envoi rapide.",
+    "Versand als Brief.",
+    "Envío a toda España.",
+    "Spedizione gratuita.",
+    "Great gift.",
+    "Original packaging.",
+]
 # Longer seller boilerplate, so descriptions reach the 200-300 characters of real listings.
 _BOILERPLATE = [
-    "Payment within 3 days of purchase please.", "Returns accepted within 14 days of delivery.",
-    "Please look at the photos carefully before you buy.", "Ask me if you have any questions.",
-    "Combined postage available when you buy several items.", "Smoke-free and pet-free home.",
-    "Dispatched the next working day from our warehouse.", "Colour may vary slightly from the pictures.",
-    "Paiement sécurisé, expédition sous 24 h avec suivi.", "Artículo nuevo, envío en 24/48 horas.",
-    "Bezahlung per Überweisung oder bar bei Abholung möglich.", "Disponibile anche il ritiro a mano.",
-    "Levering binnen twee werkdagen.", "Check out my other listings for more bargains.",
+    "Payment within 3 days of purchase please.",
+    "Returns accepted within 14 days of delivery.",
+    "Please look at the photos carefully before you buy.",
+    "Ask me if you have any questions.",
+    "Combined postage available when you buy several items.",
+    "Smoke-free and pet-free home.",
+    "Dispatched the next working day from our warehouse.",
+    "Colour may vary slightly from the pictures.",
+    "Paiement sécurisé, expédition sous 24 h avec suivi.",
+    "Artículo nuevo, envío en 24/48 horas.",
+    "Bezahlung per Überweisung oder bar bei Abholung möglich.",
+    "Disponibile anche il ritiro a mano.",
+    "Levering binnen twee werkdagen.",
+    "Check out my other listings for more bargains.",
 ]
-_TITLE_TAILS = ["New Boxed", "UK Seller", "Free Shipping", "Fast Delivery", "Top Quality", "Neu OVP",
-                "Livraison Gratuite", "Envío Rápido", "2024 Model", "Gift Idea"]
+_TITLE_TAILS = [
+    "New Boxed",
+    "UK Seller",
+    "Free Shipping",
+    "Fast Delivery",
+    "Top Quality",
+    "Neu OVP",
+    "Livraison Gratuite",
+    "Envío Rápido",
+    "2024 Model",
+    "Gift Idea",
+]
+
+
 def _spec_block(rng: random.Random) -> str:
     a, b, c = rng.randint(40, 75), rng.randint(18, 32), rng.randint(10, 16)
-    dims = rng.choice([f"Size: {a}*{b}*{c}mm", f"Dimensions : {a / 10:.1f} x {b / 10:.1f} x {c / 10:.1f} cm"
-                       .replace(".", ","), f"{a} x {b} x {c} mm", f"{a / 25.4:.2f} x {b / 25.4:.2f} in"])
-    weight = rng.choice([f"Weight: {rng.randint(12, 35)}g", f"Peso: {rng.randint(12, 35)} g",
-                         f"{rng.randint(5, 12) / 10:.1f} oz"])
-    battery = rng.choice([f"Battery: {rng.choice([200, 300, 350, 500])}mAh",
-                          f"Akku: {rng.randint(2, 6)}00 mAh"])
+    dims = rng.choice(
+        [
+            f"Size: {a}*{b}*{c}mm",
+            f"Dimensions : {a / 10:.1f} x {b / 10:.1f} x {c / 10:.1f} cm".replace(".", ","),
+            f"{a} x {b} x {c} mm",
+            f"{a / 25.4:.2f} x {b / 25.4:.2f} in",
+        ]
+    )
+    weight = rng.choice(
+        [
+            f"Weight: {rng.randint(12, 35)}g",
+            f"Peso: {rng.randint(12, 35)} g",
+            f"{rng.randint(5, 12) / 10:.1f} oz",
+        ]
+    )
+    battery = rng.choice(
+        [f"Battery: {rng.choice([200, 300, 350, 500])}mAh", f"Akku: {rng.randint(2, 6)}00 mAh"]
+    )
     return " / ".join(rng.sample([dims, weight, battery, "Network: GSM 850/900/1800/1900"], 3))
 
 
@@ -85,9 +176,16 @@ def synthetic_listings(n: int, seed: int = 1) -> list[tuple[str, str]]:
             title = " ".join(parts) + f" {rng.choice(_COLOURS)} {tail} #{i}"
             desc = f"{_spec_block(rng)}. {rng.choice(_FILLER)} {rng.choice(_FILLER)} {boilerplate}"
         else:
-            title = rng.choice(_NEGATIVE_TITLES).format(
-                n=rng.randint(4, 13), g=rng.choice([64, 128, 256]), model=model,
-                mah=rng.choice([350, 3350, 5300]), colour=rng.choice(_COLOURS)) + f" {tail} #{i}"
+            title = (
+                rng.choice(_NEGATIVE_TITLES).format(
+                    n=rng.randint(4, 13),
+                    g=rng.choice([64, 128, 256]),
+                    model=model,
+                    mah=rng.choice([350, 3350, 5300]),
+                    colour=rng.choice(_COLOURS),
+                )
+                + f" {tail} #{i}"
+            )
             desc = " ".join(rng.sample(_FILLER, 4)) + f" Item {rng.randint(1000, 99999)}. {boilerplate}"
         out.append((title, desc))
     return out
@@ -129,9 +227,14 @@ def bench_matcher(n: int = 100_000, seed: int = 1) -> dict[str, float | int]:
     _naive(listings[:naive_n], matcher.catalog)
     naive_rate = naive_n / (time.perf_counter() - start)
     return {
-        "n": n, "naive_n": naive_n, "cpu_count": os.cpu_count() or 1,
+        "n": n,
+        "naive_n": naive_n,
+        "cpu_count": os.cpu_count() or 1,
         "avg_chars": round(sum(len(t) + len(d) for t, d in listings) / max(n, 1), 1),
-        "ours_per_s": round(ours_rate, 1), "single_process_per_s": round(single_rate, 1),
-        "naive_per_s": round(naive_rate, 1), "ratio": round(ours_rate / naive_rate, 2),
-        "seconds": round(n / ours_rate, 3), "flagged": flagged,
+        "ours_per_s": round(ours_rate, 1),
+        "single_process_per_s": round(single_rate, 1),
+        "naive_per_s": round(naive_rate, 1),
+        "ratio": round(ours_rate / naive_rate, 2),
+        "seconds": round(n / ours_rate, 3),
+        "flagged": flagged,
     }

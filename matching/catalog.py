@@ -19,13 +19,31 @@ __all__ = ["CATALOG_SCHEMA_VERSION", "Catalog", "CatalogError", "Device", "load_
 
 CATALOG_SCHEMA_VERSION = 1
 DEFAULT_CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
-FAMILIES = frozenset({
-    "zanco-tiny-t1", "zanco-tiny-t2", "zanco-fly", "bm10", "bm30", "bm50", "bm70", "bm90",
-    "long-cz-j8", "keyfob",
-})
-_FACT_FIELDS = frozenset({
-    "aliases", "dimensions_mm", "weight_g", "battery_mah", "chipset", "networks", "features",
-})
+FAMILIES = frozenset(
+    {
+        "zanco-tiny-t1",
+        "zanco-tiny-t2",
+        "zanco-fly",
+        "bm10",
+        "bm30",
+        "bm50",
+        "bm70",
+        "bm90",
+        "long-cz-j8",
+        "keyfob",
+    }
+)
+_FACT_FIELDS = frozenset(
+    {
+        "aliases",
+        "dimensions_mm",
+        "weight_g",
+        "battery_mah",
+        "chipset",
+        "networks",
+        "features",
+    }
+)
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -136,12 +154,19 @@ def _format_error(index: int, device_id: object, exc: ValidationError) -> str:
 
 def _to_device(model: _DeviceModel) -> Device:
     return Device(
-        id=model.id, name=model.name, aliases=tuple(model.aliases), brand=model.brand,
+        id=model.id,
+        name=model.name,
+        aliases=tuple(model.aliases),
+        brand=model.brand,
         family=model.family,
         dimensions_mm=None if model.dimensions_mm is None else tuple(model.dimensions_mm),
-        weight_g=model.weight_g, battery_mah=model.battery_mah, chipset=model.chipset,
-        networks=tuple(model.networks), features=tuple(model.features),
-        sources={k: list(v) for k, v in model.sources.items()}, notes=model.notes,
+        weight_g=model.weight_g,
+        battery_mah=model.battery_mah,
+        chipset=model.chipset,
+        networks=tuple(model.networks),
+        features=tuple(model.features),
+        sources={k: list(v) for k, v in model.sources.items()},
+        notes=model.notes,
     )
 
 
@@ -181,5 +206,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
         seen.add(model.id)
         devices.append(_to_device(model))
     return Catalog(
-        devices=tuple(devices), version=hashlib.sha256(raw_bytes).hexdigest(), path=path,
+        devices=tuple(devices),
+        version=hashlib.sha256(raw_bytes).hexdigest(),
+        path=path,
     )

@@ -46,14 +46,21 @@ _SIMPLE_NEGATIVES = (
     ("card_phone", "card_phone", "credit-card phone", False),
     ("accessory_only", "accessory_only", "accessory only / phone not included", False),
 )
-_FORM_CLASSES = (("net2g", "network_2g", "2G / GSM"), ("net4g", "network_4g", "4G / LTE / 5G"),
-                 ("bt_dialer", "bluetooth_dialer", "Bluetooth dialer"),
-                 ("voice_changer", "voice_changer", "voice changer"))
+_FORM_CLASSES = (
+    ("net2g", "network_2g", "2G / GSM"),
+    ("net4g", "network_4g", "4G / LTE / 5G"),
+    ("bt_dialer", "bluetooth_dialer", "Bluetooth dialer"),
+    ("voice_changer", "voice_changer", "voice changer"),
+)
 _RISK_TEXT = {
-    "undetectable": "claims to be undetectable", "no_metal": "claims no / low metal",
-    "plastic": "plastic body", "passes_security": "claims to pass scanners / metal detectors",
-    "smallest": "'smallest phone' claim", "size_of": "size of a lighter / thumb",
-    "prison_slang": "prison slang", "discreet": "discreet shipping",
+    "undetectable": "claims to be undetectable",
+    "no_metal": "claims no / low metal",
+    "plastic": "plastic body",
+    "passes_security": "claims to pass scanners / metal detectors",
+    "smallest": "'smallest phone' claim",
+    "size_of": "size of a lighter / thumb",
+    "prison_slang": "prison slang",
+    "discreet": "discreet shipping",
 }
 
 _RISK_KEYS = tuple(("risk_" + name, _RISK_TEXT[name]) for name in RISK_CLASSES)
@@ -69,8 +76,12 @@ def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
 class Matcher:
     """Scores listings against a catalog. Build once (it compiles indexes) and reuse."""
 
-    def __init__(self, catalog: Catalog, weights: MatchWeights = DEFAULT_WEIGHTS,
-                 parallel_min: int | None = PARALLEL_MIN) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        weights: MatchWeights = DEFAULT_WEIGHTS,
+        parallel_min: int | None = PARALLEL_MIN,
+    ) -> None:
         self.catalog = catalog
         self.weights = weights
         self.parallel_min = parallel_min
@@ -79,12 +90,15 @@ class Matcher:
         self._keyfob = next((d for d in catalog.devices if d.family == "keyfob"), None)
         self._name_points = {"brand": weights.device_with_brand, "code": weights.device_code_only}
         self._form_classes = tuple((key, getattr(weights, wname), msg) for key, wname, msg in _FORM_CLASSES)
-        self._simple_negatives = tuple((key, getattr(weights, wname), msg, title_only)
-                                       for key, wname, msg, title_only in _SIMPLE_NEGATIVES)
+        self._simple_negatives = tuple(
+            (key, getattr(weights, wname), msg, title_only)
+            for key, wname, msg, title_only in _SIMPLE_NEGATIVES
+        )
 
     # -- public API ------------------------------------------------------------------------------
-    def score_listing(self, title: str, description: str = "",
-                      attributes: Mapping[str, str] | None = None) -> MatchResult:
+    def score_listing(
+        self, title: str, description: str = "", attributes: Mapping[str, str] | None = None
+    ) -> MatchResult:
         """Score one listing."""
         attrs = " | ".join(f"{k}: {v}" for k, v in attributes.items()) if attributes else ""
         return self._score(title or "", description or "", attrs)
@@ -99,8 +113,7 @@ class Matcher:
         unique = list(dict.fromkeys(keys))
         results = None
         if self.parallel_min is not None and len(unique) >= self.parallel_min and (os.cpu_count() or 1) > 1:
-            results = self._helper().score(unique, self._score_pair,
-                                           (MATCHER_VERSION, self.catalog.version))
+            results = self._helper().score(unique, self._score_pair, (MATCHER_VERSION, self.catalog.version))
         if results is None:
             results = [self._score(title, description, "") for title, description in unique]
         by_key = dict(zip(unique, results, strict=True))
@@ -133,8 +146,9 @@ class Matcher:
                 field, off = "description", t_end + 1
             else:
                 field, off = "attributes", d_end + 1
-            reasons.append(Reason(code, msg, points, field, (start - off, span[1] - off),
-                                  original[start:span[1]]))
+            reasons.append(
+                Reason(code, msg, points, field, (start - off, span[1] - off), original[start : span[1]])
+            )
 
         found = VOCAB.scan(text)
         get = found.get
@@ -193,8 +207,15 @@ class Matcher:
         if not phone:
             add("no_phone", "nothing says this is a phone", 0.0)
         score = max(0, min(100, round(total)))
-        tier = ("high" if score >= w.high else "medium" if score >= w.medium
-                else "low" if score >= w.low else "none")
+        tier = (
+            "high"
+            if score >= w.high
+            else "medium"
+            if score >= w.medium
+            else "low"
+            if score >= w.low
+            else "none"
+        )
         flagged = tier != "none"
         device: Device | None = None
         if flagged:
@@ -203,15 +224,20 @@ class Matcher:
             elif not devices and keyfob is not None:
                 device = self._keyfob
         return MatchResult(
-            score=score, tier=tier, flagged=flagged, device_id=device.id if device else None,
+            score=score,
+            tier=tier,
+            flagged=flagged,
+            device_id=device.id if device else None,
             device_name=device.name if device else (UNIDENTIFIED if flagged else None),
-            reasons=tuple(reasons), matcher_version=MATCHER_VERSION,
+            reasons=tuple(reasons),
+            matcher_version=MATCHER_VERSION,
             catalog_version=self.catalog.version,
         )
 
     @staticmethod
-    def _keyfob_span(keyfobs: list[_Span] | None, phone_word: list[_Span],
-                     mini_phone: list[_Span]) -> _Span | None:
+    def _keyfob_span(
+        keyfobs: list[_Span] | None, phone_word: list[_Span], mini_phone: list[_Span]
+    ) -> _Span | None:
         if not keyfobs:
             return None
         phones = phone_word + mini_phone
@@ -236,8 +262,7 @@ class Matcher:
             long_side, width = dims.value[0], dims.value[1]
             if long_side <= 80 and width <= 35:
                 shown = "x".join(f"{v:g}" for v in dims.value)
-                add("tiny_size", f"thumb-sized dimensions ({shown} mm)",
-                    w.tiny_size, dims.span)
+                add("tiny_size", f"thumb-sized dimensions ({shown} mm)", w.tiny_size, dims.span)
             elif long_side > w.big_size_mm:
                 add("big_size", f"too big for a thumb phone ({long_side:g} mm)", w.big_size, dims.span)
         elif length is not None and 30 <= length.value[0] <= 80:
@@ -272,18 +297,30 @@ class Matcher:
         if device.dimensions_mm and dims is not None:
             ref = sorted(device.dimensions_mm, reverse=True)
             ok = all(abs(a - b) <= w.dims_tolerance * b for a, b in zip(dims.value, ref, strict=False))
-            add("spec_dims", f"size {'matches' if ok else 'contradicts'} {device.name}",
-                w.spec_agrees if ok else w.spec_conflicts, dims.span)
+            add(
+                "spec_dims",
+                f"size {'matches' if ok else 'contradicts'} {device.name}",
+                w.spec_agrees if ok else w.spec_conflicts,
+                dims.span,
+            )
         weight = first.get("weight")
         if device.weight_g and weight is not None:
             ok = abs(weight.value[0] - device.weight_g) <= w.weight_tolerance_g
-            add("spec_weight", f"weight {'matches' if ok else 'contradicts'} {device.name}",
-                w.spec_agrees if ok else w.spec_conflicts, weight.span)
+            add(
+                "spec_weight",
+                f"weight {'matches' if ok else 'contradicts'} {device.name}",
+                w.spec_agrees if ok else w.spec_conflicts,
+                weight.span,
+            )
         battery = first.get("battery")
         if device.battery_mah and battery is not None:
             ok = abs(battery.value[0] - device.battery_mah) <= w.battery_tolerance * device.battery_mah
-            add("spec_battery", f"battery {'matches' if ok else 'contradicts'} {device.name}",
-                w.spec_agrees if ok else w.spec_conflicts, battery.span)
+            add(
+                "spec_battery",
+                f"battery {'matches' if ok else 'contradicts'} {device.name}",
+                w.spec_agrees if ok else w.spec_conflicts,
+                battery.span,
+            )
 
     def _negatives(self, found, title_phone, sim_spans, t_end, text, add) -> None:  # type: ignore[no-untyped-def]
         w = self.weights
@@ -296,18 +333,23 @@ class Matcher:
                 if acc[0] >= t_end:
                     break
                 led = acc[0] < first_phone
-                cue_then_phone = any(0 <= c[0] - acc[1] <= 25 and any(p[0] > c[1] for p in title_phone)
-                                     for c in cues)
+                cue_then_phone = any(
+                    0 <= c[0] - acc[1] <= 25 and any(p[0] > c[1] for p in title_phone) for c in cues
+                )
                 if led or cue_then_phone:
-                    add("accessory", "accessory listing" + (" for a phone" if cue_then_phone else ""),
-                        w.accessory_title, acc)
+                    add(
+                        "accessory",
+                        "accessory listing" + (" for a phone" if cue_then_phone else ""),
+                        w.accessory_title,
+                        acc,
+                    )
                     break
         for key, points, msg, title_only in self._simple_negatives:
             spans = get(key)
             if spans and (not title_only or spans[0][0] < t_end):
                 add(key, msg, points, spans[0])
         for span in get("smartphone", _NO_SPANS):
-            if not PAIRING_CUE.search(text[max(0, span[0] - 30):span[0]]):
+            if not PAIRING_CUE.search(text[max(0, span[0] - 30) : span[0]]):
                 add("smartphone", "smartphone, not a thumb phone", w.smartphone, span)
                 break
         earpieces = get("earpiece")
@@ -338,4 +380,3 @@ def _cached_matcher(path: str | None) -> Matcher:
 def get_matcher(catalog_path: Path | None = None) -> Matcher:
     """A cached `Matcher` over the given (default: bundled) catalog."""
     return _cached_matcher(str(catalog_path) if catalog_path else None)
-

@@ -82,14 +82,13 @@ class NameIndex:
         hits: list[NameHit] = []
         for m in CODE_RE.finditer(folded):
             code = _NON_ALNUM.sub("", m.group()).rstrip("s+")
-            before = _TOKEN_RE.findall(folded[max(0, m.start() - 24):m.start()])[-3:]
+            before = _TOKEN_RE.findall(folded[max(0, m.start() - 24) : m.start()])[-3:]
             hit = self._resolve(code, before, m.start(), m.end(), folded)
             if hit is not None:
                 hits.append(hit)
         return hits
 
-    def _resolve(self, code: str, before: list[str], start: int, end: int,
-                 folded: str) -> NameHit | None:
+    def _resolve(self, code: str, before: list[str], start: int, end: int, folded: str) -> NameHit | None:
         candidates = ["".join(before[i:]) + code for i in range(len(before))]
         for cand in candidates:  # longest first: brand + model beats bare code
             found = self.exact.get(cand)
@@ -103,12 +102,14 @@ class NameIndex:
         if not choices or not candidates:
             return None
         for cand in candidates:
-            best = process.extractOne(cand, choices, scorer=fuzz.ratio,
-                                      processor=default_process, score_cutoff=self.cutoff)
+            best = process.extractOne(
+                cand, choices, scorer=fuzz.ratio, processor=default_process, score_cutoff=self.cutoff
+            )
             if best is not None:
                 device, alias = self.exact[best[0]]
-                return NameHit(device, "fuzzy", (self._span_start(folded, start, cand, code), end),
-                               float(best[1]), alias)
+                return NameHit(
+                    device, "fuzzy", (self._span_start(folded, start, cand, code), end), float(best[1]), alias
+                )
         return None
 
     @staticmethod

@@ -37,15 +37,29 @@ Pair = tuple[str, str]
 
 def to_row(result: MatchResult) -> Row:
     """A result as plain tuples (pickles far faster than the frozen dataclasses)."""
-    return (result.score, result.tier, result.flagged, result.device_id, result.device_name,
-            tuple((r.code, r.text, r.points, r.field, r.span, r.excerpt) for r in result.reasons))
+    return (
+        result.score,
+        result.tier,
+        result.flagged,
+        result.device_id,
+        result.device_name,
+        tuple((r.code, r.text, r.points, r.field, r.span, r.excerpt) for r in result.reasons),
+    )
 
 
 def from_row(row: Row, matcher_version: str, catalog_version: str) -> MatchResult:
     """The `MatchResult` that `to_row` flattened."""
     score, tier, flagged, device_id, device_name, reasons = row
-    return MatchResult(score, tier, flagged, device_id, device_name,
-                       tuple(Reason(*r) for r in reasons), matcher_version, catalog_version)
+    return MatchResult(
+        score,
+        tier,
+        flagged,
+        device_id,
+        device_name,
+        tuple(Reason(*r) for r in reasons),
+        matcher_version,
+        catalog_version,
+    )
 
 
 class Helper:
@@ -56,8 +70,10 @@ class Helper:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         self._proc = subprocess.Popen(
             [sys.executable, "-c", "from matching.parallel import serve; serve()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            env=env, cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=root,
         )
         self._lock = threading.Lock()
         self._send((matcher.catalog, matcher.weights))
@@ -82,8 +98,9 @@ class Helper:
         except subprocess.TimeoutExpired:
             self._proc.kill()
 
-    def score(self, pairs: Sequence[Pair], score_local: Callable[[Pair], MatchResult],
-              versions: tuple[str, str]) -> list[MatchResult] | None:
+    def score(
+        self, pairs: Sequence[Pair], score_local: Callable[[Pair], MatchResult], versions: tuple[str, str]
+    ) -> list[MatchResult] | None:
         """Results for `pairs` in order, scored here and in the helper; None if the helper is busy.
 
         `score_local` must score a pair exactly as the helper's own matcher does.
@@ -91,7 +108,7 @@ class Helper:
         if not self._lock.acquire(blocking=False):
             return None  # another thread is using it: the caller scores serially
         try:
-            blocks = [pairs[i:i + BLOCK] for i in range(0, len(pairs), BLOCK)]
+            blocks = [pairs[i : i + BLOCK] for i in range(0, len(pairs), BLOCK)]
             out: list[list[MatchResult] | None] = [None] * len(blocks)
             taken = [0]  # next block; the feeder takes from the end, this thread from the front
             end = [len(blocks)]
@@ -106,17 +123,11 @@ class Helper:
                     return end[0]
 
             def feed() -> None:
-                # Two blocks in flight, so the helper never waits for this thread to get the GIL.
-                in_flight: list[int] = []
+                # One block in flight: a second one could fill both pipes and deadlock.
                 try:
-                    while True:
-                        while len(in_flight) < 2 and (index := take()) is not None:
-                            self._send(blocks[index])
-                            in_flight.append(index)
-                        if not in_flight:
-                            return
+                    while (index := take()) is not None:
+                        self._send(blocks[index])
                         rows = pickle.load(self._proc.stdout)  # type: ignore[arg-type]
-                        index = in_flight.pop(0)
                         out[index] = [from_row(row, *versions) for row in rows]
                 except BaseException as exc:  # reported below; the blocks are scored here instead
                     failure.append(exc)
@@ -134,8 +145,11 @@ class Helper:
             if failure:  # a dead helper costs speed, never results: finish its blocks here
                 logger.warning("matching helper process failed: %r", failure[0])
                 self.close()
-            return [result for index, block in enumerate(out)
-                    for result in (block if block is not None else map(score_local, blocks[index]))]
+            return [
+                result
+                for index, block in enumerate(out)
+                for result in (block if block is not None else map(score_local, blocks[index]))
+            ]
         finally:
             self._lock.release()
 

@@ -24,8 +24,12 @@ class Reason:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (span as a list)."""
         return {
-            "code": self.code, "text": self.text, "points": self.points, "field": self.field,
-            "span": None if self.span is None else list(self.span), "excerpt": self.excerpt,
+            "code": self.code,
+            "text": self.text,
+            "points": self.points,
+            "field": self.field,
+            "span": None if self.span is None else list(self.span),
+            "excerpt": self.excerpt,
         }
 
 
@@ -53,8 +57,12 @@ class MatchResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return {
-            "score": self.score, "tier": self.tier, "flagged": self.flagged,
-            "device_id": self.device_id, "device_name": self.device_name,
+            "score": self.score,
+            "tier": self.tier,
+            "flagged": self.flagged,
+            "device_id": self.device_id,
+            "device_name": self.device_name,
             "reasons": [r.to_dict() for r in self.reasons],
-            "matcher_version": self.matcher_version, "catalog_version": self.catalog_version,
+            "matcher_version": self.matcher_version,
+            "catalog_version": self.catalog_version,
         }

@@ -21,16 +21,36 @@ _NUM = r"(\d\d{0,3}(?:[.,]\d{1,3})?)"
 _UNIT_AHEAD = r"(?=\s*(?:-\s*)?[mcx*хмсgгo\"'izpд])"
 _LEN_UNIT = r"(mm|cm|millimet\w*|centimet\w*|in(?:ch(?:es)?)?|\"|''|zoll|pouces?|pulgadas?|polegadas?|мм|см)"
 _SEP = r"\s*(?:mm|cm)?\s*[x*х]\s*"
-_UNIT = (r"(mm|cm|мм|см|grams?|grammes?|gramm|gramos|grammi|gramas|gramow|gr|grs|g|грамм\w*|г|oz|ounces?|"
-         r"mah|мач|mach|\"|''|inch(?:es)?|zoll|pouces?|pulgadas?|polegadas?|pollici|дюйм\w*|inc|"
-         r"in(?=\s+(?:screen|display|oled|lcd|tft)))")
+_UNIT = (
+    r"(mm|cm|мм|см|grams?|grammes?|gramm|gramos|grammi|gramas|gramow|gr|grs|g|грамм\w*|г|oz|ounces?|"
+    r"mah|мач|mach|\"|''|inch(?:es)?|zoll|pouces?|pulgadas?|polegadas?|pollici|дюйм\w*|inc|"
+    r"in(?=\s+(?:screen|display|oled|lcd|tft)))"
+)
 # One digit-first regex for every kind: a number is read once.
 SPEC_RE = re.compile(
     _NUM + _UNIT_AHEAD + r"(?:" + _SEP + _NUM + r"(?:" + _SEP + _NUM + r")?\s*" + _LEN_UNIT + r"(?!\w)"
     r"|\s*(?:-\s*)?" + _UNIT + r"(?!\w))"
 )
-_WEIGHT_UNITS = frozenset({"grams", "gram", "grammes", "gramme", "gramm", "gramos", "grammi", "gramas",
-                           "gramow", "gr", "grs", "g", "г", "oz", "ounce", "ounces"})
+_WEIGHT_UNITS = frozenset(
+    {
+        "grams",
+        "gram",
+        "grammes",
+        "gramme",
+        "gramm",
+        "gramos",
+        "grammi",
+        "gramas",
+        "gramow",
+        "gr",
+        "grs",
+        "g",
+        "г",
+        "oz",
+        "ounce",
+        "ounces",
+    }
+)
 _LENGTH_UNITS = frozenset({"mm", "cm", "мм", "см"})
 _MM_PER = {"mm": 1.0, "cm": 10.0, "in": 25.4}
 
@@ -88,8 +108,14 @@ def extract_specs(folded: str) -> list[Spec]:
             # "2G", "3g", "4G" are networks; a bare single-digit "g" is never a phone's weight.
             if unit in ("g", "г") and len(n1) == 1:
                 continue
-            specs.append(Spec("weight", (round(to_grams(parse_number(n1), unit), 1),), m.span(),
-                              "oz" if unit.startswith(("oz", "ounce")) else "g"))
+            specs.append(
+                Spec(
+                    "weight",
+                    (round(to_grams(parse_number(n1), unit), 1),),
+                    m.span(),
+                    "oz" if unit.startswith(("oz", "ounce")) else "g",
+                )
+            )
         elif unit in ("mah", "мач", "mach"):
             if "," not in n1 and "." not in n1 and len(n1) >= 2:
                 specs.append(Spec("battery", (float(n1),), m.span(), "mah"))

@@ -26,179 +26,546 @@ PHONE = (
     r"телефон\w*|мобильник\w*|сотовый|هاتف|جوال)"
 )
 _LOOSE_PHONE = PHONE[:-1] + r"|mobiles?|portables?|tel|movil|gsm)"
-_SMALL = (r"(?:mini|micro|tiny|thumb|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
-          r"minuscul[eo]s?)")
+_SMALL = (
+    r"(?:mini|micro|tiny|thumb|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
+    r"minuscul[eo]s?)"
+)
 _GAP = r"(?:(?!sim|usb|sd\b|cooper)[\w'.+]+[\s-]+){0,2}?"
 
 MINI_PHONE = [
     _SMALL + r"[\s-]*" + _GAP + _LOOSE_PHONE,
     _LOOSE_PHONE + r"[\s-]+(?:mini|miniatur[ea]s?|miniatur|miniaturas?|enanos?|ميني|minuscul\w*)",
-    r"mini[\s-]?handys?", r"minimoviles?", r"minitelefon\w*", r"microtelefon\w*",
-    r"(?:mini|micro)cellular[ei]", r"minicelular(?:es)?", r"winz(?:telefon\w*|phone|handy\w*)",
-    r"knast[\s-]?(?:phone|handy)s?", r"fingergro(?:ß|ss)\w*[\s-]+(?:mini[\s-]?)?handys?",
-    r"(?:mini|micro)[\s-]?portables?", r"mini[\s-]?tels?", r"moviles? en miniatura",
-    r"telefonos? miniatura", r"cep telefonu mini", r"جوال صغير",
+    r"mini[\s-]?handys?",
+    r"minimoviles?",
+    r"minitelefon\w*",
+    r"microtelefon\w*",
+    r"(?:mini|micro)cellular[ei]",
+    r"minicelular(?:es)?",
+    r"winz(?:telefon\w*|phone|handy\w*)",
+    r"knast[\s-]?(?:phone|handy)s?",
+    r"fingergro(?:ß|ss)\w*[\s-]+(?:mini[\s-]?)?handys?",
+    r"(?:mini|micro)[\s-]?portables?",
+    r"mini[\s-]?tels?",
+    r"moviles? en miniatura",
+    r"telefonos? miniatura",
+    r"cep telefonu mini",
+    r"جوال صغير",
 ]
 
 PHONE_WORD = [PHONE, r"mobile phones?", r"cep telefonu", r"telephones? portables?"]
 
-SIM = [r"sim(?!\s?lock)(?:s|kaart\w*|karte\w*)?",
-       r"sim[\s-]?(?:card|karte|kaart)\w*", r"(?:dual|double|doble) chip", r"chip gsm",
-       r"сим\w*", r"sim-карт\w*", r"شريح\w*", r"cift hat"]
+SIM = [
+    r"sim(?!\s?lock)(?:s|kaart\w*|karte\w*)?",
+    r"sim[\s-]?(?:card|karte|kaart)\w*",
+    r"(?:dual|double|doble) chip",
+    r"chip gsm",
+    r"сим\w*",
+    r"sim-карт\w*",
+    r"شريح\w*",
+    r"cift hat",
+]
 
-NETWORK_2G = [r"2g", r"gsm", r"quad[\s-]?band", r"quadri?band\w*", r"cuatribanda", r"quadband",
-              r"850/900/1800/1900(?:\s?mhz)?", r"tri[\s-]?band", r"dual[\s-]?band"]
+NETWORK_2G = [
+    r"2g",
+    r"gsm",
+    r"quad[\s-]?band",
+    r"quadri?band\w*",
+    r"cuatribanda",
+    r"quadband",
+    r"850/900/1800/1900(?:\s?mhz)?",
+    r"tri[\s-]?band",
+    r"dual[\s-]?band",
+]
 NETWORK_4G = [r"4g", r"lte", r"5g", r"volte", r"wi-?fi hotspot"]
 
-BT_DIALER = [r"(?:bluetooth|bt)[\s-]*(?:dial(?:l)?er|marcador|discador|numeroteur|composeur)",
-             r"dial(?:l)?er(?:[\s-](?:phone|headset|telefon\w*|телефон))?"]
-VOICE_CHANGER = [r"voice[\s-]*chang\w*", r"magic[\s-]*voice", r"changeur de voix",
-                 r"cambiador de voz", r"cambiatore (?:vocale|di voce)", r"stimmver(?:zerrer|änderer|anderer)",
-                 r"stemvervormer", r"trocador de voz", r"modificador de voz", r"изменени\w* голоса",
-                 r"ses degistir\w*", r"zmieniacz glosu", r"modificator de voce", r"مغير الصوت"]
+BT_DIALER = [
+    r"(?:bluetooth|bt)[\s-]*(?:dial(?:l)?er|marcador|discador|numeroteur|composeur)",
+    r"dial(?:l)?er(?:[\s-](?:phone|headset|telefon\w*|телефон))?",
+]
+VOICE_CHANGER = [
+    r"voice[\s-]*chang\w*",
+    r"magic[\s-]*voice",
+    r"changeur de voix",
+    r"cambiador de voz",
+    r"cambiatore (?:vocale|di voce)",
+    r"stimmver(?:zerrer|änderer|anderer)",
+    r"stemvervormer",
+    r"trocador de voz",
+    r"modificador de voz",
+    r"изменени\w* голоса",
+    r"ses degistir\w*",
+    r"zmieniacz glosu",
+    r"modificator de voce",
+    r"مغير الصوت",
+]
 
 # ---- risk claims (each class scores once) ----------------------------------------------------
-_DETECT = (r"(?:walk[\s-]*through[\s-]+)?(?:metal[\s-]*)?(?:detectors?|scanners?)|"
-           r"security (?:gates?|scanners?)|"
-           r"portiques?|detecteurs?|arcos?|detectores?|metalldetektor\w*|body scanners?|x[\s-]?rays?|"
-           r"metal detector|rilevator\w*|bramk\w*|металлодетектор\w*|рамк\w*")
-_EVADE = (r"(?:pass(?:es|ing)?|gets? (?:through|past)|through|bypass\w*|evades?|invisible to|"
-          r"not (?:be )?detected by|won'?t (?:trigger|set off)|(?:does|do|will) not (?:trigger|set off)|"
-          r"not (?:to )?set off|can'?t be (?:picked up|detected) by(?: any)?(?: type of)?|"
-          r"ne (?:pas )?(?:faire )?(?:sonner|declencher)|ne declenchen?t? pas|indetectables? (?:aux|par)|"
-          r"no (?:lo|los|la|las) (?:detectan?|pitan?)|non (?:suona|rilevat\w*)|unerkannt|"
-          r"nie wykrywa\w*|не (?:видят|обнаружива\w*))")
+_DETECT = (
+    r"(?:walk[\s-]*through[\s-]+)?(?:metal[\s-]*)?(?:detectors?|scanners?)|"
+    r"security (?:gates?|scanners?)|"
+    r"portiques?|detecteurs?|arcos?|detectores?|metalldetektor\w*|body scanners?|x[\s-]?rays?|"
+    r"metal detector|rilevator\w*|bramk\w*|металлодетектор\w*|рамк\w*"
+)
+_EVADE = (
+    r"(?:pass(?:es|ing)?|gets? (?:through|past)|through|bypass\w*|evades?|invisible to|"
+    r"not (?:be )?detected by|won'?t (?:trigger|set off)|(?:does|do|will) not (?:trigger|set off)|"
+    r"not (?:to )?set off|can'?t be (?:picked up|detected) by(?: any)?(?: type of)?|"
+    r"ne (?:pas )?(?:faire )?(?:sonner|declencher)|ne declenchen?t? pas|indetectables? (?:aux|par)|"
+    r"no (?:lo|los|la|las) (?:detectan?|pitan?)|non (?:suona|rilevat\w*)|unerkannt|"
+    r"nie wykrywa\w*|не (?:видят|обнаружива\w*))"
+)
 RISK = {
-    "undetectable": [r"undetect(?:able|ed)", r"(?:quasi )?indetectables?", r"non rilevabil\w*",
-                     r"non (?:sono )?individuabil\w*", r"nicht (?:nachweisbar|erkennbar|detektierbar)",
-                     r"unauffindbar", r"niewykrywaln\w*", r"необнаружим\w*", r"tespit edilemez",
-                     r"nedetectabil\w*", r"ondetecteerbaar", r"indetetave(?:l|is)"],
-    "no_metal": [r"(?:no|zero|non|without(?: any)?|free of) metal(?: parts| content| frame)?",
-                 r"metal[\s-]?free", r"(?:virtually|almost|nearly) metal[\s-]?free",
-                 r"(?:low|minimal|little|minimum) metal(?: content)?", r"all metal content\b.{0,20}removed",
-                 r"sans (?:aucun )?metal", r"sin metal", r"ohne metall", r"metallfrei", r"senza metallo",
-                 r"sem metal", r"bez metalu", r"без металла", r"metalsiz", r"fara metal",
-                 r"zonder metaal", r"pochissimo materiale ferroso", r"(?:peu|pas) de metal"],
-    "plastic": [r"(?:100 ?% |99[.,]?9*\s?% )?(?:plastic|plastique|plastico|plastik\w*|kunststoff\w*|"
-                r"plastica|plastiku|пластик\w*)(?: (?:body|housing|shell|case))?",
-                r"materiales plasticos", r"materiale plastico", r"resine"],
+    "undetectable": [
+        r"undetect(?:able|ed)",
+        r"(?:quasi )?indetectables?",
+        r"non rilevabil\w*",
+        r"non (?:sono )?individuabil\w*",
+        r"nicht (?:nachweisbar|erkennbar|detektierbar)",
+        r"unauffindbar",
+        r"niewykrywaln\w*",
+        r"необнаружим\w*",
+        r"tespit edilemez",
+        r"nedetectabil\w*",
+        r"ondetecteerbaar",
+        r"indetetave(?:l|is)",
+    ],
+    "no_metal": [
+        r"(?:no|zero|non|without(?: any)?|free of) metal(?: parts| content| frame)?",
+        r"metal[\s-]?free",
+        r"(?:virtually|almost|nearly) metal[\s-]?free",
+        r"(?:low|minimal|little|minimum) metal(?: content)?",
+        r"all metal content\b.{0,20}removed",
+        r"sans (?:aucun )?metal",
+        r"sin metal",
+        r"ohne metall",
+        r"metallfrei",
+        r"senza metallo",
+        r"sem metal",
+        r"bez metalu",
+        r"без металла",
+        r"metalsiz",
+        r"fara metal",
+        r"zonder metaal",
+        r"pochissimo materiale ferroso",
+        r"(?:peu|pas) de metal",
+    ],
+    "plastic": [
+        r"(?:100 ?% |99[.,]?9*\s?% )?(?:plastic|plastique|plastico|plastik\w*|kunststoff\w*|"
+        r"plastica|plastiku|пластик\w*)(?: (?:body|housing|shell|case))?",
+        r"materiales plasticos",
+        r"materiale plastico",
+        r"resine",
+    ],
     "passes_security": [_EVADE + r"\s+(?:[\w'-]+\s+){0,3}?(?:" + _DETECT + ")"],
-    "smallest": [r"(?:world'?s |the )?(?:smallest|tiniest|lightest)(?: \w+){0,2}? (?:phone|mobile|cellphone|"
-                 r"cell phone|handset|gsm)s?", r"(?:le )?plus petit (?:telephone|portable|mobile)",
-                 r"(?:movil|telefono) mas peque[nñ]o", r"kleinste[snr]? (?:handy|telefon\w*)",
-                 r"(?:telefono|cellulare|telefonino) piu piccolo", r"najmniejszy telefon",
-                 r"самый маленький (?:телефон|мобильный)", r"en kucuk telefon",
-                 r"menor (?:celular|telefone)", r"(?:celular|telefone) mais pequeno",
-                 r"cel mai mic telefon", r"telefonul cel mai mic", r"kleinste (?:telefoon|gsm)"],
-    "size_of": [r"(?:size of|sized? like|taille d'?|tamano(?: de)?|del tamano de|grande come|grand comme|"
-                r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|as small as|no bigger than|smaller than|"
-                r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с)\s*(?:a |an |un |une |el |een |"
-                r"eine[mns]? |ein |your |votre |il |lo |um |uma )?"
-                r"(?:lighter|briquet|mechero|accendino|aansteker|feuerzeug\w*|isqueiro|"
-                r"zapalniczk\w*|зажигалк\w*|thumb|pouce|finger|doigt|dedo\w*|dito|lipstick|rouge a levres|"
-                r"pintalabios|usb (?:drive|stick)|car key|stick of gum|pen cap|tapon)",
-                r"lighter[\s-]?sized?", r"thumb[\s-]?sized?", r"finger[\s-]?sized?",
-                r"fingergro(?:ß|ss)\w*", r"lipstick[\s-]?sized?"],
-    "prison_slang": [r"beat the boss", r"knast[\s-]?(?:phone|handy)s?", r"telephones? pouces?",
-                     r"tel pouces?", r"suppositoires?", r"mini[\s-]?pouces?", r"jail[\s-]?phones?",
-                     r"prison[\s-]?phones?", r"winzphone"],
-    "discreet": [r"(?:discreet|discrete|plain|neutral|unmarked|neutre|discret|discreto|diskret\w*|"
-                 r"neutrale?)\s+(?:packaging|package|parcel|shipping|delivery|emballage|envoi|livraison|"
-                 r"envio|versand|verpackung|spedizione|paket)", r"(?:livraison|envoi|envio|spedizione|"
-                 r"versand) (?:discrete?|discreto|diskret)"],
+    "smallest": [
+        r"(?:world'?s |the )?(?:smallest|tiniest|lightest)(?: \w+){0,2}? (?:phone|mobile|cellphone|"
+        r"cell phone|handset|gsm)s?",
+        r"(?:le )?plus petit (?:telephone|portable|mobile)",
+        r"(?:movil|telefono) mas peque[nñ]o",
+        r"kleinste[snr]? (?:handy|telefon\w*)",
+        r"(?:telefono|cellulare|telefonino) piu piccolo",
+        r"najmniejszy telefon",
+        r"самый маленький (?:телефон|мобильный)",
+        r"en kucuk telefon",
+        r"menor (?:celular|telefone)",
+        r"(?:celular|telefone) mais pequeno",
+        r"cel mai mic telefon",
+        r"telefonul cel mai mic",
+        r"kleinste (?:telefoon|gsm)",
+    ],
+    "size_of": [
+        r"(?:size of|sized? like|taille d'?|tamano(?: de)?|del tamano de|grande come|grand comme|"
+        r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|as small as|no bigger than|smaller than|"
+        r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с)\s*(?:a |an |un |une |el |een |"
+        r"eine[mns]? |ein |your |votre |il |lo |um |uma )?"
+        r"(?:lighter|briquet|mechero|accendino|aansteker|feuerzeug\w*|isqueiro|"
+        r"zapalniczk\w*|зажигалк\w*|thumb|pouce|finger|doigt|dedo\w*|dito|lipstick|rouge a levres|"
+        r"pintalabios|usb (?:drive|stick)|car key|stick of gum|pen cap|tapon)",
+        r"lighter[\s-]?sized?",
+        r"thumb[\s-]?sized?",
+        r"finger[\s-]?sized?",
+        r"fingergro(?:ß|ss)\w*",
+        r"lipstick[\s-]?sized?",
+    ],
+    "prison_slang": [
+        r"beat the boss",
+        r"knast[\s-]?(?:phone|handy)s?",
+        r"telephones? pouces?",
+        r"tel pouces?",
+        r"suppositoires?",
+        r"mini[\s-]?pouces?",
+        r"jail[\s-]?phones?",
+        r"prison[\s-]?phones?",
+        r"winzphone",
+    ],
+    "discreet": [
+        r"(?:discreet|discrete|plain|neutral|unmarked|neutre|discret|discreto|diskret\w*|"
+        r"neutrale?)\s+(?:packaging|package|parcel|shipping|delivery|emballage|envoi|livraison|"
+        r"envio|versand|verpackung|spedizione|paket)",
+        r"(?:livraison|envoi|envio|spedizione|"
+        r"versand) (?:discrete?|discreto|diskret)",
+    ],
 }
 
 # ---- accessories -------------------------------------------------------------------------------
 ACCESSORY = [
-    r"cases?", r"covers?", r"shells?", r"skins?", r"pouch(?:es)?", r"bags?", r"sleeves?", r"holders?",
-    r"chargers?", r"(?:charging |usb |data )?cables?", r"adapt(?:e|o)rs?",
+    r"cases?",
+    r"covers?",
+    r"shells?",
+    r"skins?",
+    r"pouch(?:es)?",
+    r"bags?",
+    r"sleeves?",
+    r"holders?",
+    r"chargers?",
+    r"(?:charging |usb |data )?cables?",
+    r"adapt(?:e|o)rs?",
     r"(?:replacement )?batter(?:y|ies)",
-    r"ear[\s-]?hooks?", r"screen protectors?", r"protectors?", r"tempered glass", r"lanyards?",
-    r"empty box", r"coques?", r"housses?", r"etuis?", r"chargeurs?", r"batteries?", r"batterie",
-    r"adaptateurs?", r"crochets? d'oreille", r"protection d'ecran", r"verre trempe", r"fundas?",
-    r"carcasas?", r"cargador(?:es)?", r"bateri(?:a|as|e)", r"adaptador(?:es)?", r"ganchos?",
-    r"(?:schutz)?hulle", r"ladegerat", r"ladekabel", r"kabel", r"akkus?", r"ohrbugel", r"schutzfolie",
-    r"panzerglas", r"custodi(?:a|e)", r"caricatore", r"caricabatterie", r"cavo", r"batteri(?:a|e)",
-    r"adattatore", r"pellicola", r"capas?", r"carregador", r"cabo", r"pelicula", r"pokrowiec",
-    r"ladowarka", r"akumulator", r"чехол\w*", r"зарядн\w*", r"кабель", r"аккумулятор\w*", r"батаре\w*",
-    r"kilif\w*", r"sarj aleti", r"kablo", r"hoesjes?", r"hoes", r"oplader", r"accu", r"husa", r"incarcator",
-    r"cablu", r"batterij",
+    r"ear[\s-]?hooks?",
+    r"screen protectors?",
+    r"protectors?",
+    r"tempered glass",
+    r"lanyards?",
+    r"empty box",
+    r"coques?",
+    r"housses?",
+    r"etuis?",
+    r"chargeurs?",
+    r"batteries?",
+    r"batterie",
+    r"adaptateurs?",
+    r"crochets? d'oreille",
+    r"protection d'ecran",
+    r"verre trempe",
+    r"fundas?",
+    r"carcasas?",
+    r"cargador(?:es)?",
+    r"bateri(?:a|as|e)",
+    r"adaptador(?:es)?",
+    r"ganchos?",
+    r"(?:schutz)?hulle",
+    r"ladegerat",
+    r"ladekabel",
+    r"kabel",
+    r"akkus?",
+    r"ohrbugel",
+    r"schutzfolie",
+    r"panzerglas",
+    r"custodi(?:a|e)",
+    r"caricatore",
+    r"caricabatterie",
+    r"cavo",
+    r"batteri(?:a|e)",
+    r"adattatore",
+    r"pellicola",
+    r"capas?",
+    r"carregador",
+    r"cabo",
+    r"pelicula",
+    r"pokrowiec",
+    r"ladowarka",
+    r"akumulator",
+    r"чехол\w*",
+    r"зарядн\w*",
+    r"кабель",
+    r"аккумулятор\w*",
+    r"батаре\w*",
+    r"kilif\w*",
+    r"sarj aleti",
+    r"kablo",
+    r"hoesjes?",
+    r"hoes",
+    r"oplader",
+    r"accu",
+    r"husa",
+    r"incarcator",
+    r"cablu",
+    r"batterij",
 ]
-ACCESSORY_CUE = [r"for", r"pour", r"fur", r"para", r"per", r"do", r"icin", r"для", r"voor", r"pentru",
-                 r"compatible(?: with| avec| con| com)?", r"compatibil\w*", r"kompatibel\w*", r"fits",
-                 r"passend fur", r"geeignet fur", r"replacement"]
+ACCESSORY_CUE = [
+    r"for",
+    r"pour",
+    r"fur",
+    r"para",
+    r"per",
+    r"do",
+    r"icin",
+    r"для",
+    r"voor",
+    r"pentru",
+    r"compatible(?: with| avec| con| com)?",
+    r"compatibil\w*",
+    r"kompatibel\w*",
+    r"fits",
+    r"passend fur",
+    r"geeignet fur",
+    r"replacement",
+]
 _ITEM = r"(?:phones?|telephones?|handys?|telefon\w*|moviles?|celular|cellulare|телефон\w*|device|unit)"
-_NOT_INCL = (r"(?:not|non|no|nicht|nao|ne|не|nie|n'est pas|niet|nu)\s+"
-             r"(?:(?:is|est|sont|ist|e|è|входит|в комплект)"
-             r"\s+)*(?:included|inclus|incluse?|incluido|enthalten|incluso|incluido|incluso|входит|"
-             r"dahil degil|inbegrepen|wliczony|inclus)")
+_NOT_INCL = (
+    r"(?:not|non|no|nicht|nao|ne|не|nie|n'est pas|niet|nu)\s+"
+    r"(?:(?:is|est|sont|ist|e|è|входит|в комплект)"
+    r"\s+)*(?:included|inclus|incluse?|incluido|enthalten|incluso|incluido|incluso|входит|"
+    r"dahil degil|inbegrepen|wliczony|inclus)"
+)
 ACCESSORY_ONLY = [
-    _ITEM + r"\s+(?:is\s+|est\s+|в\s+комплект\s+)?" + _NOT_INCL, r"key\s+" + _NOT_INCL,
+    _ITEM + r"\s+(?:is\s+|est\s+|в\s+комплект\s+)?" + _NOT_INCL,
+    r"key\s+" + _NOT_INCL,
     r"(?:no|sans|sin|senza|sem|ohne|kein|without|bez|без)\s+(?:the\s+)?" + _ITEM + r"(?:\s+included)?",
     r"(?:only|uniquement|seulement|solo|solamente|nur|только|somente|apenas|tylko|sadece|alleen|doar)\s+"
-    r"(?:\w+\s+){0,1}?(?:" + "|".join(ACCESSORY[:30])
+    r"(?:\w+\s+){0,1}?(?:"
+    + "|".join(ACCESSORY[:30])
     + r"|coque|chargeur|funda|bateria|kabel|чехол\w*|case|cable)",
     r"(?:case|cover|cable|battery|shell|box|coque|housse|etui|funda|carcasa|hulle|kabel|akku|cavo|capa|"
     r"hooks?|protector|manual|charger|adapter)\s+(?:\w+\s+){0,2}?(?:only|uniquement|seulement|solo|nur|"
     r"только|somente|apenas|tylko)",
-    r"empty box", r"box only", r"boite vide", r"caja vacia", r"leere (?:ovp|verpackung|schachtel)",
-    r"scatola vuota", r"caixa vazia", r"pusty karton", r"пустая коробка", r"no electronics",
+    r"empty box",
+    r"box only",
+    r"boite vide",
+    r"caja vacia",
+    r"leere (?:ovp|verpackung|schachtel)",
+    r"scatola vuota",
+    r"caixa vazia",
+    r"pusty karton",
+    r"пустая коробка",
+    r"no electronics",
 ]
 
 # ---- hard negatives ----------------------------------------------------------------------------
-SMARTPHONE = [r"iphone(?:\s?\d+)?", r"galaxy", r"xperia", r"pixel \d\w*", r"redmi", r"xiaomi", r"huawei",
-              r"oneplus", r"unihertz", r"jelly (?:pro|star|\d)", r"palm phone", r"rakuten", r"smartphones?",
-              r"android(?: \d+(?:[.,]\d)?)?", r"esim", r"snapdragon", r"helio", r"amoled", r"retina",
-              r"bionic",
-              r"mi max", r"ios \d+", r"смартфон\w*", r"akilli telefon"]
-LEGIT_PHONE = [r"nokia\s?(?:105|106|110|130|150|215|220|225|230|2660|2720|800|8110|6300)",
-               r"3310 \(?(?:2017|3g|4g)", r"senior\w*", r"seniorenhandy", r"seniora", r"mayores",
-               r"personnes agees", r"big buttons?", r"large buttons", r"grosses touches", r"teclas grandes",
-               r"gro(?:ß|ss)en tasten", r"duzymi przyciskami", r"sos[\s-](?:button|taste|bouton|boton|botao)",
-               r"(?:bouton|boton|botao|taste|button) sos", r"notruf\w*", r"hearing aid", r"horgerat\w*",
-               r"audifonos", r"appareils auditifs", r"flip[\s-]?(?:phone|\d)", r"klapphandy", r"a clapet",
-               r"clamshell", r"jitterbug", r"razr", r"go flip", r"doro", r"emporia"]
-TOY = [r"toys?", r"jouets?", r"juguetes?", r"spielzeug\w*", r"giocattol[oi]", r"brinquedos?", r"zabawk\w*",
-       r"игрушк\w*", r"oyuncak", r"speelgoed", r"jucari\w*", r"replicas?", r"repliques?", r"dummy",
-       r"attrappe", r"maquette", r"pretend play", r"non[\s-]?working", r"not working", r"charms?",
-       r"pendants?", r"necklaces?", r"jewell?ery", r"bijoux?", r"colgantes?", r"halskette", r"collana",
-       r"ciondolo", r"decoration", r"decorative", r"(?:ne|nicht) fonctionne pas", r"keine funktion"]
-NOT_A_PHONE = [r"not a (?:real |working )?phone", r"kein (?:echtes )?handy", r"pas un (?:vrai )?telephone",
-               r"no es un (?:telefono|movil)", r"non e un telefono", r"nao e um (?:telefone|celular)",
-               r"(?:does|do|can) ?not make calls", r"cannot make calls", r"ne permet pas d'?appeler",
-               r"non funziona come telefono", r"no hace llamadas", r"keine anrufe", r"не телефон"]
-LIGHTER = [r"lighters?", r"briquets?", r"mecheros?", r"accendin[oi]", r"aanstekers?", r"feuerzeug\w*",
-           r"isqueiros?", r"zapalniczk\w*", r"зажигалк\w*", r"cakmak"]
+SMARTPHONE = [
+    r"iphone(?:\s?\d+)?",
+    r"galaxy",
+    r"xperia",
+    r"pixel \d\w*",
+    r"redmi",
+    r"xiaomi",
+    r"huawei",
+    r"oneplus",
+    r"unihertz",
+    r"jelly (?:pro|star|\d)",
+    r"palm phone",
+    r"rakuten",
+    r"smartphones?",
+    r"android(?: \d+(?:[.,]\d)?)?",
+    r"esim",
+    r"snapdragon",
+    r"helio",
+    r"amoled",
+    r"retina",
+    r"bionic",
+    r"mi max",
+    r"ios \d+",
+    r"смартфон\w*",
+    r"akilli telefon",
+]
+LEGIT_PHONE = [
+    r"nokia\s?(?:105|106|110|130|150|215|220|225|230|2660|2720|800|8110|6300)",
+    r"3310 \(?(?:2017|3g|4g)",
+    r"senior\w*",
+    r"seniorenhandy",
+    r"seniora",
+    r"mayores",
+    r"personnes agees",
+    r"big buttons?",
+    r"large buttons",
+    r"grosses touches",
+    r"teclas grandes",
+    r"gro(?:ß|ss)en tasten",
+    r"duzymi przyciskami",
+    r"sos[\s-](?:button|taste|bouton|boton|botao)",
+    r"(?:bouton|boton|botao|taste|button) sos",
+    r"notruf\w*",
+    r"hearing aid",
+    r"horgerat\w*",
+    r"audifonos",
+    r"appareils auditifs",
+    r"flip[\s-]?(?:phone|\d)",
+    r"klapphandy",
+    r"a clapet",
+    r"clamshell",
+    r"jitterbug",
+    r"razr",
+    r"go flip",
+    r"doro",
+    r"emporia",
+]
+TOY = [
+    r"toys?",
+    r"jouets?",
+    r"juguetes?",
+    r"spielzeug\w*",
+    r"giocattol[oi]",
+    r"brinquedos?",
+    r"zabawk\w*",
+    r"игрушк\w*",
+    r"oyuncak",
+    r"speelgoed",
+    r"jucari\w*",
+    r"replicas?",
+    r"repliques?",
+    r"dummy",
+    r"attrappe",
+    r"maquette",
+    r"pretend play",
+    r"non[\s-]?working",
+    r"not working",
+    r"charms?",
+    r"pendants?",
+    r"necklaces?",
+    r"jewell?ery",
+    r"bijoux?",
+    r"colgantes?",
+    r"halskette",
+    r"collana",
+    r"ciondolo",
+    r"decoration",
+    r"decorative",
+    r"(?:ne|nicht) fonctionne pas",
+    r"keine funktion",
+]
+NOT_A_PHONE = [
+    r"not a (?:real |working )?phone",
+    r"kein (?:echtes )?handy",
+    r"pas un (?:vrai )?telephone",
+    r"no es un (?:telefono|movil)",
+    r"non e un telefono",
+    r"nao e um (?:telefone|celular)",
+    r"(?:does|do|can) ?not make calls",
+    r"cannot make calls",
+    r"ne permet pas d'?appeler",
+    r"non funziona come telefono",
+    r"no hace llamadas",
+    r"keine anrufe",
+    r"не телефон",
+]
+LIGHTER = [
+    r"lighters?",
+    r"briquets?",
+    r"mecheros?",
+    r"accendin[oi]",
+    r"aanstekers?",
+    r"feuerzeug\w*",
+    r"isqueiros?",
+    r"zapalniczk\w*",
+    r"зажигалк\w*",
+    r"cakmak",
+]
 LIGHTER_GAS = [r"butane?", r"refillable", r"nachfullbar", r"a gaz", r"de gas", r"recargable gas", r"gaz"]
-GPS = [r"gps", r"trackers?", r"traceurs?", r"rastreador(?:es)?", r"localizador(?:es)?", r"locators?",
-       r"ortung\w*", r"трекер\w*", r"lokalizator\w*", r"localizzatore", r"tracking"]
-EARPIECE = [r"earpieces?", r"headsets?", r"earphones?", r"ear ?buds?", r"oreillettes?", r"ecouteurs?",
-            r"auricolar[ei]", r"auricular(?:es)?", r"kopfhorer", r"ohrhorer", r"наушник\w*", r"гарнитур\w*",
-            r"kulaklik", r"oortjes?", r"sluchawk\w*", r"fones? de ouvido", r"casca"]
-NO_SIM = [r"(?:no|not|without|sans|sin|senza|sem|ohne|kein\w*|bez|без|non|pas(?: de)?|nao)\s+"
-          r"(?:[\w']+\s+){0,3}?(?:sim|carte sim|tarjeta sim|scheda sim|sim[\s-]?kart\w*|karty sim|сим)"
-          r"(?!\s?(?:lock|free|frei))"]
-NO_SCREEN = [r"(?:no|sans|pas d'?|sin|kein\w*|sem|without|nessun\w*)\s*(?:screen|display|ecran|pantalla|tela|"
-             r"keypad|clavier|teclado|tastatur|schermo)"]
-SPY_CAMERA = [r"(?:spy|hidden|mini) (?:\w+ )?(?:cam|camera|kamera|camara)s?", r"(?:cam|camera|camara|kamera) "
-              r"(?:espion|espia|spia|cachee|oculta|nascosta)", r"versteckte kamera", r"1080p", r"720p",
-              r"dash ?cam", r"camera espion"]
+GPS = [
+    r"gps",
+    r"trackers?",
+    r"traceurs?",
+    r"rastreador(?:es)?",
+    r"localizador(?:es)?",
+    r"locators?",
+    r"ortung\w*",
+    r"трекер\w*",
+    r"lokalizator\w*",
+    r"localizzatore",
+    r"tracking",
+]
+EARPIECE = [
+    r"earpieces?",
+    r"headsets?",
+    r"earphones?",
+    r"ear ?buds?",
+    r"oreillettes?",
+    r"ecouteurs?",
+    r"auricolar[ei]",
+    r"auricular(?:es)?",
+    r"kopfhorer",
+    r"ohrhorer",
+    r"наушник\w*",
+    r"гарнитур\w*",
+    r"kulaklik",
+    r"oortjes?",
+    r"sluchawk\w*",
+    r"fones? de ouvido",
+    r"casca",
+]
+NO_SIM = [
+    r"(?:no|not|without|sans|sin|senza|sem|ohne|kein\w*|bez|без|non|pas(?: de)?|nao)\s+"
+    r"(?:[\w']+\s+){0,3}?(?:sim|carte sim|tarjeta sim|scheda sim|sim[\s-]?kart\w*|karty sim|сим)"
+    r"(?!\s?(?:lock|free|frei))"
+]
+NO_SCREEN = [
+    r"(?:no|sans|pas d'?|sin|kein\w*|sem|without|nessun\w*)\s*(?:screen|display|ecran|pantalla|tela|"
+    r"keypad|clavier|teclado|tastatur|schermo)"
+]
+SPY_CAMERA = [
+    r"(?:spy|hidden|mini) (?:\w+ )?(?:cam|camera|kamera|camara)s?",
+    r"(?:cam|camera|camara|kamera) "
+    r"(?:espion|espia|spia|cachee|oculta|nascosta)",
+    r"versteckte kamera",
+    r"1080p",
+    r"720p",
+    r"dash ?cam",
+    r"camera espion",
+]
 MINI_COOPER = [r"mini cooper", r"cooper s", r"mini (?:branded|countryman|clubman|one)"]
-OTHER_PRODUCT = [r"power ?banks?", r"powerbank", r"batterie externe", r"portable charger",
-                 r"external battery",
-                 r"bateria externa", r"speakers?", r"hoparlor\w*", r"enceintes?", r"altavoz", r"lautsprecher",
-                 r"altoparlante", r"luidspreker", r"колонк\w*", r"flash drive", r"thumb drive", r"usb stick",
-                 r"pendrive", r"cle usb", r"walkie[\s-]?talkies?", r"two[\s-]way radio", r"smart ?watch\w*",
-                 r"dvd", r"blu-ray", r"box set", r"faraday", r"rfid", r"signal blocking", r"radio scanner"]
-DETECTOR = [r"(?:metal|phone|signal|mobile|handy|cellphone|cell phone)[\s-]*(?:detectors?|detektor\w*)",
-            r"metal detectors?", r"metalldetektor\w*", r"detecteurs? de metaux",
-            r"detector(?:es)? de metales",
-            r"rilevator\w* di metalli", r"portiques? (?:de securite|detecteurs?)", r"security gates?",
-            r"jammers?", r"brouilleurs?", r"inhibidor(?:es)?", r"storsender", r"wand"]
+OTHER_PRODUCT = [
+    r"power ?banks?",
+    r"powerbank",
+    r"batterie externe",
+    r"portable charger",
+    r"external battery",
+    r"bateria externa",
+    r"speakers?",
+    r"hoparlor\w*",
+    r"enceintes?",
+    r"altavoz",
+    r"lautsprecher",
+    r"altoparlante",
+    r"luidspreker",
+    r"колонк\w*",
+    r"flash drive",
+    r"thumb drive",
+    r"usb stick",
+    r"pendrive",
+    r"cle usb",
+    r"walkie[\s-]?talkies?",
+    r"two[\s-]way radio",
+    r"smart ?watch\w*",
+    r"dvd",
+    r"blu-ray",
+    r"box set",
+    r"faraday",
+    r"rfid",
+    r"signal blocking",
+    r"radio scanner",
+]
+DETECTOR = [
+    r"(?:metal|phone|signal|mobile|handy|cellphone|cell phone)[\s-]*(?:detectors?|detektor\w*)",
+    r"metal detectors?",
+    r"metalldetektor\w*",
+    r"detecteurs? de metaux",
+    r"detector(?:es)? de metales",
+    r"rilevator\w* di metalli",
+    r"portiques? (?:de securite|detecteurs?)",
+    r"security gates?",
+    r"jammers?",
+    r"brouilleurs?",
+    r"inhibidor(?:es)?",
+    r"storsender",
+    r"wand",
+]
 CARD_PHONE = [r"card phone", r"credit[\s-]?card (?:size|sized)", r"ultra[\s-]?thin"]
-KEYFOB = [r"key[\s-]?fob", r"car[\s-]?(?:remote[\s-]?)?keys?", r"porte[\s-]?cles?", r"cle de voiture",
-          r"llave de coche", r"chiave auto", r"autoschlussel", r"chave de carro", r"chaveiro", r"portachiavi",
-          r"schlusselanhanger", r"брелок\w*", r"ключ от машины", r"anahtarlik"]
+KEYFOB = [
+    r"key[\s-]?fob",
+    r"car[\s-]?(?:remote[\s-]?)?keys?",
+    r"porte[\s-]?cles?",
+    r"cle de voiture",
+    r"llave de coche",
+    r"chiave auto",
+    r"autoschlussel",
+    r"chave de carro",
+    r"chaveiro",
+    r"portachiavi",
+    r"schlusselanhanger",
+    r"брелок\w*",
+    r"ключ от машины",
+    r"anahtarlik",
+]
 # "pair with your smartphone", "headset for your iPhone or Android": a smartphone named as the
 # thing the mini phone pairs with is not a smartphone listing.
 PAIRING_CUE = re.compile(
@@ -207,22 +574,55 @@ PAIRING_CUE = re.compile(
 )
 
 _CLASSES = {
-    "mini_phone": MINI_PHONE, "phone_word": PHONE_WORD, "sim": SIM, "net2g": NETWORK_2G,
-    "net4g": NETWORK_4G, "bt_dialer": BT_DIALER, "voice_changer": VOICE_CHANGER,
-    "accessory": ACCESSORY, "accessory_cue": ACCESSORY_CUE, "accessory_only": ACCESSORY_ONLY,
-    "smartphone": SMARTPHONE, "legit_phone": LEGIT_PHONE, "toy": TOY, "not_a_phone": NOT_A_PHONE,
-    "lighter": LIGHTER, "lighter_gas": LIGHTER_GAS, "gps": GPS, "earpiece": EARPIECE, "no_sim": NO_SIM,
-    "no_screen": NO_SCREEN, "spy_camera": SPY_CAMERA, "mini_cooper": MINI_COOPER,
-    "other_product": OTHER_PRODUCT, "detector": DETECTOR, "card_phone": CARD_PHONE, "keyfob": KEYFOB,
+    "mini_phone": MINI_PHONE,
+    "phone_word": PHONE_WORD,
+    "sim": SIM,
+    "net2g": NETWORK_2G,
+    "net4g": NETWORK_4G,
+    "bt_dialer": BT_DIALER,
+    "voice_changer": VOICE_CHANGER,
+    "accessory": ACCESSORY,
+    "accessory_cue": ACCESSORY_CUE,
+    "accessory_only": ACCESSORY_ONLY,
+    "smartphone": SMARTPHONE,
+    "legit_phone": LEGIT_PHONE,
+    "toy": TOY,
+    "not_a_phone": NOT_A_PHONE,
+    "lighter": LIGHTER,
+    "lighter_gas": LIGHTER_GAS,
+    "gps": GPS,
+    "earpiece": EARPIECE,
+    "no_sim": NO_SIM,
+    "no_screen": NO_SCREEN,
+    "spy_camera": SPY_CAMERA,
+    "mini_cooper": MINI_COOPER,
+    "other_product": OTHER_PRODUCT,
+    "detector": DETECTOR,
+    "card_phone": CARD_PHONE,
+    "keyfob": KEYFOB,
 }
 RISK_CLASSES = tuple(RISK)
 VOCAB = VocabIndex({**_CLASSES, **{"risk_" + name: frags for name, frags in RISK.items()}})
 
 SEARCH_TERMS = (
-    "mini phone", "smallest phone", "thumb phone", "bluetooth dialer phone", "key fob phone",
-    "mini téléphone", "téléphone miniature", "mini móvil", "minimóvil", "Mini Handy", "kleinstes Handy",
-    "mini cellulare", "microcellulare", "mini telefoon", "mini celular", "mini telefon",
-    "мини телефон", "mini cep telefonu",
+    "mini phone",
+    "smallest phone",
+    "thumb phone",
+    "bluetooth dialer phone",
+    "key fob phone",
+    "mini téléphone",
+    "téléphone miniature",
+    "mini móvil",
+    "minimóvil",
+    "Mini Handy",
+    "kleinstes Handy",
+    "mini cellulare",
+    "microcellulare",
+    "mini telefoon",
+    "mini celular",
+    "mini telefon",
+    "мини телефон",
+    "mini cep telefonu",
 )
 
 

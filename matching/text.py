@@ -20,10 +20,37 @@ def _build_fold_table() -> dict[int, str]:
         if len(base) == 1 and base.isascii() and base.isalpha():
             table[cp] = base
     extra = {
-        "ł": "l", "Ł": "l", "ı": "i", "İ": "i", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d",
-        "×": "x", "ё": "е", "Ё": "е", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
-        "’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "″": '"', "„": '"',
-        "–": "-", "—": "-", "‑": "-", "·": "|", "•": "|", "ș": "s", "ț": "t", "Ș": "s", "Ț": "t",
+        "ł": "l",
+        "Ł": "l",
+        "ı": "i",
+        "İ": "i",
+        "ø": "o",
+        "Ø": "o",
+        "đ": "d",
+        "Đ": "d",
+        "×": "x",
+        "ё": "е",
+        "Ё": "е",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "’": "'",
+        "‘": "'",
+        "`": "'",
+        "´": "'",
+        "“": '"',
+        "”": '"',
+        "″": '"',
+        "„": '"',
+        "–": "-",
+        "—": "-",
+        "‑": "-",
+        "·": "|",
+        "•": "|",
+        "ș": "s",
+        "ț": "t",
+        "Ș": "s",
+        "Ț": "t",
     }
     table.update({ord(k): v for k, v in extra.items()})
     return table
@@ -67,7 +94,7 @@ def _split_top(inner: str) -> list[str]:
     while i < len(inner):
         ch = inner[i]
         if ch == "\\":
-            cur.append(inner[i:i + 2])
+            cur.append(inner[i : i + 2])
             i += 2
             continue
         depth += ch == "("
@@ -121,7 +148,7 @@ def first_word_triggers(fragment: str) -> set[str] | None:
     fragment = _LEADING_SPACE.sub("", fragment)
     if fragment.startswith("(?:"):
         close = _close_paren(fragment, 0)
-        rest = fragment[close + 1:]
+        rest = fragment[close + 1 :]
         optional = rest[:1] in ("?", "*")
         rest = rest[1:] if optional else rest
         out: set[str] = set()
@@ -165,8 +192,11 @@ class VocabIndex:
                     by_prefix.setdefault(prefix, {}).setdefault(name, []).append(frag)
         # Per prefix, each class's regex holds only the fragments that can start with it.
         self.triggers = {
-            prefix: tuple((name, word_regex(frags)) for name, frags in sorted(per_class.items())
-                          if name not in self.always)
+            prefix: tuple(
+                (name, word_regex(frags))
+                for name, frags in sorted(per_class.items())
+                if name not in self.always
+            )
             for prefix, per_class in by_prefix.items()
         }
         # Only words starting with some trigger are visited: a trie-shaped regex finds them in C
@@ -176,8 +206,11 @@ class VocabIndex:
 
     def _entries(self, head: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
         """The (class, regex) pairs to try at a word starting with `head`, longest trigger first."""
-        entries = tuple(pair for key in dict.fromkeys(head[:n] for n in (5, 4, 3, 2))
-                        for pair in self.triggers.get(key, ()))
+        entries = tuple(
+            pair
+            for key in dict.fromkeys(head[:n] for n in (5, 4, 3, 2))
+            for pair in self.triggers.get(key, ())
+        )
         if len(self._dispatch) >= _DISPATCH_CACHE_SIZE:
             self._dispatch.clear()  # bounded: crawls see endless new words
         self._dispatch[head] = entries
