@@ -35,6 +35,12 @@ LOG_LEVEL = _config.log_level
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 
+DOWNLOADER_MIDDLEWARES = {
+    # Nearer the downloader than RetryMiddleware (550) and after HttpCompression (590)
+    # on the way back: it sees the decoded body first and handles its own retries.
+    "crawler.blocking.BlockDetectionMiddleware": 560,
+}
+
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.MalformedPageMiddleware": 45,
 }
@@ -52,6 +58,9 @@ EXTENSIONS = {
 # thumbwatch's own components
 THUMBWATCH_DATABASE_URL = _config.resolved_database_url
 THUMBWATCH_CRAWL_RUN_ID = None  # set by `thumbwatch crawl` when the parent recorded the run
+THUMBWATCH_BLOCK_RETRIES = 3
+THUMBWATCH_BLOCK_BACKOFF = 30.0  # seconds before the first retry of a blocked request; doubles
+THUMBWATCH_BLOCK_BACKOFF_MAX = 600.0
 THUMBWATCH_STORE_BATCH_SIZE = 200
 THUMBWATCH_STORE_BATCH_DELAY = 0.25
 THUMBWATCH_HEARTBEAT = 2.0

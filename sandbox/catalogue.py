@@ -22,14 +22,18 @@ DEFAULT_LISTINGS = 150
 SITES: tuple[str, ...] = ("bazaar", "jsmarket", "shop")
 SITE_WEIGHTS: tuple[float, ...] = (50, 30, 20)
 
-_RATES = {"EUR": Decimal("1"), "GBP": Decimal("0.85"), "USD": Decimal("1.08"),
-          "PLN": Decimal("4.3")}
-_SHIP_FROM = {"en": ("China", "Hong Kong", "United Kingdom", "United States"),
-              "fr": ("France", "China"), "de": ("Germany", "China"), "es": ("Spain", "China"),
-              "it": ("Italy", "China")}
-_SELLER_PARTS = (("mini", "gadget", "tech", "smart", "euro", "best", "top", "happy", "nova",
-                  "boutique"),
-                 ("store", "shop", "deals", "world", "mall", "outlet", "trade", "market"))
+_RATES = {"EUR": Decimal("1"), "GBP": Decimal("0.85"), "USD": Decimal("1.08"), "PLN": Decimal("4.3")}
+_SHIP_FROM = {
+    "en": ("China", "Hong Kong", "United Kingdom", "United States"),
+    "fr": ("France", "China"),
+    "de": ("Germany", "China"),
+    "es": ("Spain", "China"),
+    "it": ("Italy", "China"),
+}
+_SELLER_PARTS = (
+    ("mini", "gadget", "tech", "smart", "euro", "best", "top", "happy", "nova", "boutique"),
+    ("store", "shop", "deals", "world", "mall", "outlet", "trade", "market"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +110,9 @@ def _sellers(seed: int, site: str, count: int) -> list[tuple[str, str]]:
     while len(sellers) < count:
         first, second = rng.choice(_SELLER_PARTS[0]), rng.choice(_SELLER_PARTS[1])
         number = rng.randint(1, 999)
-        sellers.setdefault(f"{first}_{second}{number}",
-                           f"{first.capitalize()} {second.capitalize()} {number}")
+        sellers.setdefault(
+            f"{first}_{second}{number}", f"{first.capitalize()} {second.capitalize()} {number}"
+        )
     return sorted(sellers.items())
 
 
@@ -132,8 +137,7 @@ def _image_paths(site: str, listing_id: str, slug: str, count: int) -> tuple[str
     return tuple(f"/shop/media/{slug}-{n}.png" for n in range(1, count + 1))
 
 
-def generate_catalogue(seed: int = DEFAULT_SEED,
-                       listings: int = DEFAULT_LISTINGS) -> list[SandboxListing]:
+def generate_catalogue(seed: int = DEFAULT_SEED, listings: int = DEFAULT_LISTINGS) -> list[SandboxListing]:
     """`listings` listings spread over `SITES` (about 50/30/20), the same for the same seed."""
     if listings < 0:
         raise ValueError("listings must be >= 0")
@@ -156,11 +160,26 @@ def generate_catalogue(seed: int = DEFAULT_SEED,
         listing_id = _new_id(rng, site, seen)
         slug = f"{slugify(text.title)[:50].strip('-')}-{listing_id.lower()}"
         images = _image_paths(site, listing_id, slug, rng.randint(1, 3))
-        catalogue.append(SandboxListing(
-            id=listing_id, site=site, title=text.title, description=text.description,
-            price=price, currency=currency, price_display=format_price(price, currency, site),
-            seller_id=seller_id, seller_name=seller_name, image_urls=images, ship_from=ship_from,
-            attributes=dict(text.attributes), language=lang, is_hit=KINDS[kind][1], kind=kind,
-            family=text.family, category=text.category, slug=slug,
-        ))
+        catalogue.append(
+            SandboxListing(
+                id=listing_id,
+                site=site,
+                title=text.title,
+                description=text.description,
+                price=price,
+                currency=currency,
+                price_display=format_price(price, currency, site),
+                seller_id=seller_id,
+                seller_name=seller_name,
+                image_urls=images,
+                ship_from=ship_from,
+                attributes=dict(text.attributes),
+                language=lang,
+                is_hit=KINDS[kind][1],
+                kind=kind,
+                family=text.family,
+                category=text.category,
+                slug=slug,
+            )
+        )
     return catalogue

@@ -19,7 +19,9 @@ from sandbox.catalogue import SandboxListing
 PAGE_SIZE: dict[str, int] = {"bazaar": 20, "jsmarket": 20, "shop": 12}
 DEFAULT_MAX_PAGES = 50
 # Ordered: the first eligible listing of a site gets the first kind, and so on.
-FAULT_KINDS: tuple[str, ...] = ("server_error", "malformed", "broken_link", "slow")
+FAULT_KINDS: tuple[str, ...] = ("server_error", "malformed", "broken_link", "slow", "blocked_once")
+# Faults a crawl recovers from (it backs off and retries): the listing is still stored.
+RECOVERABLE_FAULTS = frozenset({"blocked_once"})
 _WORD = re.compile(r"\w+")
 
 
@@ -94,14 +96,21 @@ class SiteTruth:
     fault_ids: dict[str, str] = field(default_factory=dict)  # fault kind -> id, when reached
 
 
-def site_truth(listings: Sequence[SandboxListing], site: str, queries: Sequence[str], *,
-               faults: bool = False, max_pages: int = DEFAULT_MAX_PAGES) -> SiteTruth:
+def site_truth(
+    listings: Sequence[SandboxListing],
+    site: str,
+    queries: Sequence[str],
+    *,
+    faults: bool = False,
+    max_pages: int = DEFAULT_MAX_PAGES,
+) -> SiteTruth:
     """Ground truth for a crawl of `site` sending `queries`, following up to `max_pages`.
 
     With ``faults=True`` (a server started with faults) the faulted listings that the
     searches reach are in `fault_ids` and not in `listed_ids`: the 500 and slow pages (the
     crawl's DOWNLOAD_TIMEOUT below 5 s) fail, the malformed page is dropped, and the broken
-    link never reaches the listing.
+    link never reaches the listing. The listing behind the anti-bot page served once
+    (``blocked_once``, bazaar only) is stored after the crawl's retry.
     """
     index = SearchIndex(site_listings(listings, site))
     limit = PAGE_SIZE[site] * max_pages
@@ -111,10 +120,13 @@ def site_truth(listings: Sequence[SandboxListing], site: str, queries: Sequence[
             matched[listing.id] = listing
     plan = fault_plan(listings, site) if faults else {}
     reached = {kind: listing_id for kind, listing_id in plan.items() if listing_id in matched}
-    faulted = set(reached.values())
+    faulted = {listing_id for kind, listing_id in reached.items() if kind not in RECOVERABLE_FAULTS}
     listed = {listing_id for listing_id in matched if listing_id not in faulted}
     return SiteTruth(
-        site=site, queries=tuple(queries), matched_ids=frozenset(matched),
+        site=site,
+        queries=tuple(queries),
+        matched_ids=frozenset(matched),
         listed_ids=frozenset(listed),
-        hit_ids=frozenset(i for i in listed if matched[i].is_hit), fault_ids=reached,
+        hit_ids=frozenset(i for i in listed if matched[i].is_hit),
+        fault_ids=reached,
     )

@@ -47,6 +47,8 @@ class SandboxApp:
             self._cache.move_to_end(target)
             return cached
         response = self._route(target)
+        if not response.cacheable:
+            return response
         self._cache[target] = response
         if len(self._cache) > CACHE_ENTRIES:
             self._cache.popitem(last=False)
@@ -81,11 +83,17 @@ def _encode(response: Response, keep_alive: bool, head_only: bool) -> bytes:
 class SandboxServer:
     """The sandbox on ``host:port`` (port 0 picks a free one); `start` serves in a thread."""
 
-    def __init__(self, listings: int | Sequence[SandboxListing] = DEFAULT_LISTINGS,
-                 seed: int = DEFAULT_SEED, faults: bool = False, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+    def __init__(
+        self,
+        listings: int | Sequence[SandboxListing] = DEFAULT_LISTINGS,
+        seed: int = DEFAULT_SEED,
+        faults: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.catalogue: list[SandboxListing] = (
-            generate_catalogue(seed, listings) if isinstance(listings, int) else list(listings))
+            generate_catalogue(seed, listings) if isinstance(listings, int) else list(listings)
+        )
         self.seed = seed
         self.faults = faults
         self.host = host
@@ -118,14 +126,14 @@ class SandboxServer:
                     response = self.app.respond(target)
                 if response.delay:
                     await asyncio.sleep(response.delay)
-                keep_alive = (version.strip() == "HTTP/1.1"
-                              and headers.get("connection", "").lower() != "close")
+                keep_alive = (
+                    version.strip() == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+                )
                 writer.write(_encode(response, keep_alive, method == "HEAD"))
                 await writer.drain()
                 if not keep_alive:
                     break
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError,
-                ValueError):
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
             pass
         except Exception:  # a bug in a page must not take the server down
             logger.exception("sandbox request failed")
@@ -184,14 +192,19 @@ class SandboxServer:
     def __enter__(self) -> SandboxServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def run_sandbox(host: str = "127.0.0.1", port: int = 8800, seed: int = DEFAULT_SEED,
-                listings: int = DEFAULT_LISTINGS, faults: bool = False,
-                on_ready: Callable[[str], None] | None = None) -> None:
+def run_sandbox(
+    host: str = "127.0.0.1",
+    port: int = 8800,
+    seed: int = DEFAULT_SEED,
+    listings: int = DEFAULT_LISTINGS,
+    faults: bool = False,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
     """Serve the sandbox in the foreground until Ctrl-C (for ``thumbwatch sandbox``)."""
-    SandboxServer(listings=listings, seed=seed, faults=faults, host=host,
-                  port=port).serve_forever(on_ready)
+    SandboxServer(listings=listings, seed=seed, faults=faults, host=host, port=port).serve_forever(on_ready)

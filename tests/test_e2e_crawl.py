@@ -132,6 +132,8 @@ def test_faults_are_counted_and_the_rest_is_stored(
     assert stored_ids(tmp_path, "sandbox-bazaar") == set(truth.listed_ids)
     run = runs(tmp_path)[-1]
     assert run.status is RunStatus.DEGRADED
+    assert truth.fault_ids["blocked_once"] in stored_ids(tmp_path, "sandbox-bazaar")
+    assert run.stats["thumbwatch/blocked"] == 1
     errors = {
         k.removeprefix("thumbwatch/errors/"): v
         for k, v in run.stats.items()

@@ -111,7 +111,9 @@ def test_site_truth_leaves_out_reached_faults(catalogue: list[SandboxListing]) -
     plan = fault_plan(catalogue, "bazaar")
     assert clean.listed_ids == clean.matched_ids and clean.fault_ids == {}
     assert faulty.fault_ids == plan
-    assert faulty.listed_ids == clean.listed_ids - set(plan.values())
+    lost = {plan[kind] for kind in ("server_error", "malformed", "broken_link", "slow")}
+    assert faulty.listed_ids == clean.listed_ids - lost
+    assert plan["blocked_once"] in faulty.listed_ids
     assert faulty.hit_ids == {i for i in faulty.listed_ids if next(x for x in catalogue if x.id == i).is_hit}
     one_page = site_truth(catalogue, "bazaar", ["mini phone"], max_pages=1)
     assert len(one_page.matched_ids) == 20
@@ -158,6 +160,16 @@ def test_faults_on_every_site(server: SandboxServer, catalogue: list[SandboxList
         assert server.app.respond(by_id[plan["malformed"]].path).status == 200
     malformed = by_id_of(catalogue, fault_plan(catalogue, "bazaar")["malformed"])
     assert b"item-title" not in fetch(server, malformed.path)[2]
+
+
+def test_bazaar_serves_an_anti_bot_page_once(server: SandboxServer, catalogue: list[SandboxListing]) -> None:
+    from crawler.blocking import detect_block
+
+    challenged = by_id_of(catalogue, fault_plan(catalogue, "bazaar")["blocked_once"])
+    status, _, first = fetch(server, challenged.path)
+    assert detect_block(status, first) == "block page titled 'Pardon Our Interruption...'"
+    status, _, second = fetch(server, challenged.path)
+    assert detect_block(status, second) is None and b"item-title" in second
 
 
 def by_id_of(catalogue: list[SandboxListing], listing_id: str) -> SandboxListing:

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from sandbox.catalogue import SandboxListing
 from sandbox.search import SearchIndex, fault_plan, site_listings
-from sandbox.sites.common import Response
+from sandbox.sites.common import Response, block_page
 
 
 class Site:
@@ -21,12 +21,20 @@ class Site:
         self.index = SearchIndex(self.listings)
         plan = fault_plan(catalogue, self.name) if faults else {}
         self.faults: dict[str, str] = {listing_id: kind for kind, listing_id in plan.items()}
+        self._challenged: set[str] = set()
         self._by_seller: dict[str, list[SandboxListing]] = {}
         for listing in self.listings:
             self._by_seller.setdefault(listing.seller_id, []).append(listing)
 
     def fault(self, listing: SandboxListing) -> str | None:
         return self.faults.get(listing.id)
+
+    def challenge_once(self, listing: SandboxListing) -> Response | None:
+        """The anti-bot interstitial a real marketplace serves, the first time only."""
+        if self.fault(listing) != "blocked_once" or listing.id in self._challenged:
+            return None
+        self._challenged.add(listing.id)
+        return block_page()
 
     def item_href(self, listing: SandboxListing) -> str:
         """The link result pages give to a listing; the broken-link fault points nowhere."""

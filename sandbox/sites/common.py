@@ -32,6 +32,7 @@ class Response:
     content_type: str = HTML
     delay: float = 0.0
     headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    cacheable: bool = True  # False for answers that change between requests
 
 
 def esc(value: object) -> str:
@@ -44,10 +45,9 @@ def script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def html_page(title: str, body: str, *, head: str = "", body_attrs: str = "",
-              status: int = 200) -> Response:
+def html_page(title: str, body: str, *, head: str = "", body_attrs: str = "", status: int = 200) -> Response:
     document = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title>{head}</head>\n<body{body_attrs}>\n{body}\n</body></html>\n"
     )
     return Response(status, document.encode("utf-8"))
@@ -58,13 +58,23 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 def not_found(what: str = "page", body_attrs: str = "") -> Response:
-    return html_page("Not found", f"<h1>404 – {esc(what)} not found</h1>",
-                     body_attrs=body_attrs, status=404)
+    return html_page("Not found", f"<h1>404 – {esc(what)} not found</h1>", body_attrs=body_attrs, status=404)
 
 
 def server_error(body_attrs: str = "") -> Response:
-    return html_page("Server error", "<h1>500 – Internal Server Error</h1>",
-                     body_attrs=body_attrs, status=500)
+    return html_page(
+        "Server error", "<h1>500 – Internal Server Error</h1>", body_attrs=body_attrs, status=500
+    )
+
+
+def block_page() -> Response:
+    """An anti-bot interstitial in the style marketplaces use (served with status 200)."""
+    page = html_page(
+        "Pardon Our Interruption...",
+        "<h1>Pardon Our Interruption</h1><p>Something about your browser made us think you were "
+        "a bot. Please verify you are a human to continue.</p>",
+    )
+    return Response(page.status, page.body, page.content_type, cacheable=False)
 
 
 def png() -> Response:
@@ -73,8 +83,10 @@ def png() -> Response:
 
 def svg(seed: str) -> Response:
     colour = hashlib.sha1(seed.encode()).hexdigest()[:6]
-    body = ('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
-            f'<rect width="8" height="8" fill="#{colour}"/></svg>')
+    body = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
+        f'<rect width="8" height="8" fill="#{colour}"/></svg>'
+    )
     return Response(200, body.encode(), "image/svg+xml")
 
 
@@ -93,12 +105,11 @@ def page_number(raw: str | None) -> int:
 
 def paginate(items: list[Any], page: int, size: int) -> tuple[list[Any], bool]:
     start = (page - 1) * size
-    return items[start:start + size], start + size < len(items)
+    return items[start : start + size], start + size < len(items)
 
 
 def attribute_table(attributes: dict[str, str] | Any, css_class: str) -> str:
-    rows = "".join(f"<tr><th>{esc(key)}</th><td>{esc(value)}</td></tr>"
-                   for key, value in attributes.items())
+    rows = "".join(f"<tr><th>{esc(key)}</th><td>{esc(value)}</td></tr>" for key, value in attributes.items())
     return f'<table class="{css_class}">{rows}</table>'
 
 

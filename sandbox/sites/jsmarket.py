@@ -87,9 +87,11 @@ _SCRIPT = """<script>
 
 
 def _shell(title: str, view: str, api: str) -> Response:
-    body = (f'<header><a href="/jsmarket/">JS Market</a></header>'
-            f'<div id="app" data-view="{view}" data-api="{esc(api)}">'
-            f'<noscript>JS Market needs JavaScript.</noscript></div>\n{_SCRIPT}')
+    body = (
+        f'<header><a href="/jsmarket/">JS Market</a></header>'
+        f'<div id="app" data-view="{view}" data-api="{esc(api)}">'
+        f"<noscript>JS Market needs JavaScript.</noscript></div>\n{_SCRIPT}"
+    )
     return html_page(title, body)
 
 
@@ -139,14 +141,23 @@ class JsMarketSite(Site):
         next_url = None
         if has_next:
             next_url = "/jsmarket/search?" + urlencode(self._search_params(params, page + 1))
-        return json_response({
-            "page": page, "total": len(results), "next": next_url,
-            "results": [self._card(listing) for listing in shown],
-        })
+        return json_response(
+            {
+                "page": page,
+                "total": len(results),
+                "next": next_url,
+                "results": [self._card(listing) for listing in shown],
+            }
+        )
 
     def _card(self, listing: SandboxListing) -> dict[str, str]:
-        return {"id": listing.id, "title": listing.title, "price": listing.price_display,
-                "url": self.item_href(listing), "image": listing.image_urls[0]}
+        return {
+            "id": listing.id,
+            "title": listing.title,
+            "price": listing.price_display,
+            "url": self.item_href(listing),
+            "image": listing.image_urls[0],
+        }
 
     def api_item(self, listing_id: str) -> Response:
         listing = self.by_id.get(listing_id)
@@ -156,10 +167,16 @@ class JsMarketSite(Site):
         if fault == "server_error":
             return json_response({"error": "internal"}, status=500)
         data = {
-            "id": listing.id, "title": listing.title, "price": listing.price_display,
-            "store": {"id": listing.seller_id, "name": listing.seller_name,
-                      "url": "/jsmarket/search?" + urlencode({"seller": listing.seller_id})},
-            "images": list(listing.image_urls), "ship_from": listing.ship_from,
+            "id": listing.id,
+            "title": listing.title,
+            "price": listing.price_display,
+            "store": {
+                "id": listing.seller_id,
+                "name": listing.seller_name,
+                "url": "/jsmarket/search?" + urlencode({"seller": listing.seller_id}),
+            },
+            "images": list(listing.image_urls),
+            "ship_from": listing.ship_from,
             "specs": [[key, value] for key, value in listing.attributes.items()],
             "description": listing.description,
         }

@@ -30,15 +30,23 @@ from sandbox.sites.common import (
 
 SLOW_SECONDS = 5.0
 CATEGORY_NAMES = {
-    "mini-phones": "Mini phones", "smartphones": "Smartphones", "phones": "Phones",
-    "accessories": "Accessories", "toys": "Toys", "car-accessories": "Car accessories",
-    "audio": "Audio", "gadgets": "Gadgets",
+    "mini-phones": "Mini phones",
+    "smartphones": "Smartphones",
+    "phones": "Phones",
+    "accessories": "Accessories",
+    "toys": "Toys",
+    "car-accessories": "Car accessories",
+    "audio": "Audio",
+    "gadgets": "Gadgets",
 }
-_NAV = "".join(f'<li><a href="/shop/category/{slug}">{esc(name)}</a></li>'
-               for slug, name in CATEGORY_NAMES.items())
-_HEADER = ('<header><a class="brand" href="/shop/">Nova Gadgets</a>'
-           '<form action="/shop/search"><input name="q" value="{q}"></form>'
-           f'<nav><ul class="categories">{_NAV}</ul></nav></header>')
+_NAV = "".join(
+    f'<li><a href="/shop/category/{slug}">{esc(name)}</a></li>' for slug, name in CATEGORY_NAMES.items()
+)
+_HEADER = (
+    '<header><a class="brand" href="/shop/">Nova Gadgets</a>'
+    '<form action="/shop/search"><input name="q" value="{q}"></form>'
+    f'<nav><ul class="categories">{_NAV}</ul></nav></header>'
+)
 
 
 class ShopSite(Site):
@@ -58,32 +66,44 @@ class ShopSite(Site):
                 return html_page("Nova Gadgets", _HEADER.format(q=""))
             case ["search"]:
                 query = params.get("q", "")
-                return self.grid(f"Search: {query}", self.index.search(query), page,
-                                 lambda n: search_href("/shop/search", query, n), query)
+                return self.grid(
+                    f"Search: {query}",
+                    self.index.search(query),
+                    page,
+                    lambda n: search_href("/shop/search", query, n),
+                    query,
+                )
             case ["category", slug] if slug in CATEGORY_NAMES:
-                return self.grid(CATEGORY_NAMES[slug], self.by_category.get(slug, []), page,
-                                 lambda n: f"/shop/category/{slug}?page={n}", "")
+                return self.grid(
+                    CATEGORY_NAMES[slug],
+                    self.by_category.get(slug, []),
+                    page,
+                    lambda n: f"/shop/category/{slug}?page={n}",
+                    "",
+                )
             case ["product", slug]:
                 return self.product_page(slug)
             case ["media", filename] if filename.endswith(".png"):
                 return png()
         return not_found()
 
-    def grid(self, heading: str, results: list[SandboxListing], page: int,
-             href: Any, query: str) -> Response:
+    def grid(self, heading: str, results: list[SandboxListing], page: int, href: Any, query: str) -> Response:
         shown, has_next = paginate(results, page, PAGE_SIZE[self.name])
         tiles = "\n".join(
             f'<li class="product-tile"><a class="product-link" href="{esc(self.item_href(x))}">'
             f'<img src="{esc(x.image_urls[0])}" alt=""><span class="tile-title">{esc(x.title)}'
             f'</span></a><span class="tile-price">{esc(x.price_display)}</span></li>'
-            for x in shown)
+            for x in shown
+        )
         head, nav = "", ""
         if has_next:
             head = f'<link rel="next" href="{esc(href(page + 1))}">'
             nav = f'<a class="next" rel="next" href="{esc(href(page + 1))}">Next page</a>'
-        body = (f'{_HEADER.format(q=esc(query))}<main><h1>{esc(heading)}</h1>'
-                f'<p class="count">{len(results)} products</p>'
-                f'<ul class="product-grid">\n{tiles}\n</ul><nav class="pager">{nav}</nav></main>')
+        body = (
+            f"{_HEADER.format(q=esc(query))}<main><h1>{esc(heading)}</h1>"
+            f'<p class="count">{len(results)} products</p>'
+            f'<ul class="product-grid">\n{tiles}\n</ul><nav class="pager">{nav}</nav></main>'
+        )
         return html_page(f"{heading} – Nova Gadgets", body, head=head)
 
     def product_page(self, slug: str) -> Response:
@@ -97,8 +117,10 @@ class ShopSite(Site):
         data = product_json_ld(listing)
         if malformed:
             del data["name"]
-        head = (f'<link rel="canonical" href="{esc(listing.path)}">'
-                f'<script type="application/ld+json">{script_json(data)}</script>')
+        head = (
+            f'<link rel="canonical" href="{esc(listing.path)}">'
+            f'<script type="application/ld+json">{script_json(data)}</script>'
+        )
         title = "" if malformed else f'<h1 class="product-title">{esc(listing.title)}</h1>'
         images = "".join(f'<img src="{esc(url)}" alt="">' for url in listing.image_urls)
         category = CATEGORY_NAMES[listing.category]
@@ -111,12 +133,11 @@ class ShopSite(Site):
             f'<p class="vendor">Sold by <span class="vendor-name">{esc(listing.seller_name)}'
             f'</span></p><p class="dispatch">Dispatched from <span class="dispatch-country">'
             f'{esc(listing.ship_from)}</span></p><div class="product-images">{images}</div>'
-            f'{attribute_table(listing.attributes, "product-attributes")}'
+            f"{attribute_table(listing.attributes, 'product-attributes')}"
             f'<div class="product-description">{description_html(listing.description)}</div>'
-            '</main>'
+            "</main>"
         )
-        page = html_page("Nova Gadgets" if malformed else f"{listing.title} – Nova Gadgets",
-                         body, head=head)
+        page = html_page("Nova Gadgets" if malformed else f"{listing.title} – Nova Gadgets", body, head=head)
         if fault == "slow":
             return Response(page.status, page.body, page.content_type, delay=SLOW_SECONDS)
         return page
@@ -141,6 +162,8 @@ def product_json_ld(listing: SandboxListing) -> dict[str, Any]:
             "availability": "https://schema.org/InStock",
             "seller": {"@type": "Organization", "name": listing.seller_name},
         },
-        "additionalProperty": [{"@type": "PropertyValue", "name": key, "value": value}
-                               for key, value in listing.attributes.items()],
+        "additionalProperty": [
+            {"@type": "PropertyValue", "name": key, "value": value}
+            for key, value in listing.attributes.items()
+        ],
     }
