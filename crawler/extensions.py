@@ -15,9 +15,13 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from twisted.internet import task
 
 from crawler.failures import ERRORS_PREFIX, error_count
+from crawler.health import PREFIX as HEALTH_PREFIX
+from crawler.health import HealthThresholds, health_problems, run_metrics
 from storage.db import session_factory, upgrade_database
 from storage.models import CrawlRun, RunStatus
 from storage.repository import finish_crawl_run, start_crawl_run
@@ -69,6 +73,10 @@ class CrawlRunExtension:
         self.database_url = database_url
         self.run_id = run_id
         self.heartbeat = heartbeat
+        self.health = HealthThresholds(
+            history=crawler.settings.getint("THUMBWATCH_HEALTH_HISTORY", 5),
+            min_history=crawler.settings.getint("THUMBWATCH_HEALTH_MIN_HISTORY", 3),
+        )
         self._loop: task.LoopingCall | None = None
 
     @classmethod
@@ -121,6 +129,31 @@ class CrawlRunExtension:
         stats.setdefault("finish_reason", reason)
         status, error = judge_run(stats, reason)
         with self._sessions.begin() as session:
+            if status in (RunStatus.OK, RunStatus.DEGRADED):
+                problems = health_problems(
+                    run_metrics(stats), self._recent_metrics(session, spider.name), self.health
+                )
+                if problems:
+                    stats[f"{HEALTH_PREFIX}problems"] = problems
+                    layout = "yield or fields dropped (site layout changed?): " + "; ".join(problems)
+                    status, error = RunStatus.DEGRADED, f"{error}; {layout}" if error else layout
             finish_crawl_run(session, self.run_id, status, stats, error, now=datetime.now(UTC))
         log = logger.info if status in (RunStatus.OK, RunStatus.DEGRADED) else logger.error
         log("crawl run %s finished: %s%s", self.run_id, status.value, f" ({error})" if error else "")
+
+    def _recent_metrics(self, session: Session, spider: str) -> list[dict[str, float]]:
+        """Metrics of the spider's recent finished runs with the same arguments as this one."""
+        current = session.get(CrawlRun, self.run_id)
+        arguments = current.arguments if current is not None else {}
+        runs = session.scalars(
+            select(CrawlRun)
+            .where(
+                CrawlRun.spider == spider,
+                CrawlRun.id != self.run_id,
+                CrawlRun.status.in_([RunStatus.OK, RunStatus.DEGRADED]),
+            )
+            .order_by(CrawlRun.id.desc())
+            .limit(20 * self.health.history)
+        )
+        same = [run for run in runs if run.arguments == arguments]
+        return [run_metrics(run.stats) for run in same[: self.health.history]]

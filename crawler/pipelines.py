@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.failures import record_error
+from crawler.health import record_item_fields
 from crawler.items import ListingItem
 from crawler.normalise import canonical_url, clean_text, normalise_currency
 from storage.db import session_factory, upgrade_database
@@ -55,6 +56,7 @@ class NormaliseListingPipeline:
         item.attributes = {clean_text(k): clean_text(v) for k, v in item.attributes.items()}
         item.image_urls = list(dict.fromkeys(u.strip() for u in item.image_urls if u.strip()))
         item.fetched_at = item.fetched_at.astimezone(UTC)
+        record_item_fields(self.stats, item)
         return item
 
     @staticmethod

@@ -18,6 +18,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.failures import record_request_failure
+from crawler.health import record_results_page
 from crawler.items import ListingItem
 from spiders.errors import MalformedPage
 from spiders.parsing import SearchPage
@@ -129,6 +130,7 @@ class SandboxSpider(scrapy.Spider):
 
     def parse_search(self, response: Response, page: int) -> Iterator[scrapy.Request]:
         result = self.parse_search_page(_text(response))
+        record_results_page(self.crawler.stats, len(result.item_urls))
         for url in result.item_urls:
             yield scrapy.Request(url, callback=self.parse_item, errback=self.on_error,
                                  meta=self.request_meta())
