@@ -7,6 +7,7 @@ adds the traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -238,6 +239,21 @@ def match(
         f"{report.written} listings scored, {report.flagged} flagged, {len(report.skipped)} skipped",
         highlight=False,
     )
+
+
+@app.command()
+def extract(
+    files: Annotated[list[Path], typer.Argument(help="Saved HTML pages (any encoding; .gz too).")],
+    url: Annotated[str | None, typer.Option(help="The URL the pages were fetched from.")] = None,
+) -> None:
+    """Run the layered extractor on saved pages: one JSON line per file."""
+    from extraction import ExtractionFileError, extract_files
+
+    try:
+        for row in extract_files(files, url=url):
+            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    except ExtractionFileError as exc:
+        raise fail(str(exc), 2) from None
 
 
 @app.command()

@@ -14,10 +14,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crawler import __version__
 
-DEFAULT_USER_AGENT = (
-    f"thumbwatch/{__version__} (marketplace monitoring for law-enforcement takedown referrals; "
-    "contact: the operating cyber-crime unit)"
-)
+
+def user_agent_for(contact: str) -> str:
+    return (
+        f"thumbwatch/{__version__} (marketplace monitoring for law-enforcement takedown referrals; "
+        f"contact: {contact})"
+    )
 
 
 class ThumbwatchSettings(BaseSettings):
@@ -34,13 +36,18 @@ class ThumbwatchSettings(BaseSettings):
     chromium_path: Path = Field(
         default=Path("/usr/bin/chromium"), description="Chromium executable used by Playwright."
     )
-    user_agent: str = Field(default=DEFAULT_USER_AGENT, description="Honest User-Agent header.")
+    contact: str = Field(
+        default="the operating cyber-crime unit (THUMBWATCH_CONTACT not set)",
+        description="How a site operator reaches the unit (email or URL), sent in the User-Agent.",
+    )
+    user_agent: str | None = Field(default=None, description="Full User-Agent; default: built from contact.")
     catalog_path: Path | None = Field(
         default=None, description="Device catalog file; default: the bundled matching/catalog.yaml."
     )
     obey_robots: bool = Field(default=True, description="Obey robots.txt (per spider overridable).")
-    concurrent_requests_per_domain: int = Field(default=8, ge=1, le=64)
-    download_delay: float = Field(default=0.25, ge=0)
+    # Real sites get one request at a time per domain, spaced out (spiders may override).
+    concurrent_requests_per_domain: int = Field(default=1, ge=1, le=64)
+    download_delay: float = Field(default=2.0, ge=0)
     autothrottle: bool = Field(default=True)
     download_timeout: float = Field(default=30.0, gt=0)
     log_level: str = Field(default="INFO")
@@ -52,6 +59,10 @@ class ThumbwatchSettings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"unknown log level {value!r}")
         return level
+
+    @property
+    def resolved_user_agent(self) -> str:
+        return self.user_agent or user_agent_for(self.contact)
 
     @property
     def resolved_home(self) -> Path:

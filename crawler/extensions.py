@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import SETTINGS_PRIORITIES
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twisted.internet import task
@@ -31,6 +32,14 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+POLITENESS_SETTINGS = (
+    "ROBOTSTXT_OBEY",
+    "AUTOTHROTTLE_ENABLED",
+    "DOWNLOAD_DELAY",
+    "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "USER_AGENT",
+)
 
 
 def jsonable_stats(stats: dict[str, Any]) -> dict[str, Any]:
@@ -104,9 +113,25 @@ class CrawlRunExtension:
                 run.pid = os.getpid()
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("thumbwatch/crawl_run_id", self.run_id)
+        self._record_politeness(spider)
         logger.info("recording crawl run %s", self.run_id)
         self._loop = task.LoopingCall(self._beat)
         self._loop.start(self.heartbeat, now=False)
+
+    def _record_politeness(self, spider: Spider) -> None:
+        """Put the effective politeness settings in the run's stats, and log any override."""
+        assert self.crawler.stats is not None
+        settings = self.crawler.settings
+        overrides = []
+        for name in POLITENESS_SETTINGS:
+            self.crawler.stats.set_value(f"thumbwatch/politeness/{name}", settings.get(name))
+            priority = settings.getpriority(name) or 0
+            if priority > SETTINGS_PRIORITIES["project"]:
+                source = "spider" if priority == SETTINGS_PRIORITIES["spider"] else "command line"
+                overrides.append(f"{name}={settings.get(name)} ({source})")
+        if overrides:
+            self.crawler.stats.set_value("thumbwatch/politeness/overrides", overrides)
+            logger.warning("spider %s overrides politeness defaults: %s", spider.name, ", ".join(overrides))
 
     def _beat(self) -> None:
         assert self.crawler.stats is not None

@@ -15,7 +15,7 @@ BOT_NAME = "thumbwatch"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
-USER_AGENT = _config.user_agent
+USER_AGENT = _config.resolved_user_agent
 ROBOTSTXT_OBEY = _config.obey_robots
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = _config.concurrent_requests_per_domain

@@ -25,6 +25,8 @@ def _detect(body: bytes) -> str:
         pass
     else:
         return "utf-8"
+    if len(body) < 2048:  # too little text for statistics: the web's commonest legacy encoding
+        return "cp1252"
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - charset-normalizer ships with requests

@@ -12,7 +12,7 @@ from parsel import Selector
 
 from crawler.normalise import clean_text
 from extraction.heuristics import extract_heuristics, locale_currency
-from extraction.marketplaces import clean_title, extract_cards, extract_marketplace, guess_rules, rules_for
+from extraction.marketplaces import clean_title, extract_cards, extract_marketplace, guess_site, rules_for
 from extraction.meta import extract_meta
 from extraction.model import HEURISTIC, MARKETPLACE, META, STATE, STRUCTURED, PageExtraction
 from extraction.state import extract_state, json_blobs, sku_for_title, state_cards
@@ -34,7 +34,12 @@ def extract_page(html: str, url: str | None = None, marketplace: str | None = No
     """Listing fields of a product page, or result cards of a search page (or both)."""
     sel = Selector(text=html)
     url = page_url(sel, url)
-    rules = rules_for(url, marketplace) or (guess_rules(sel) if url is None else None)
+    rules = rules_for(url, marketplace)
+    base = url
+    if rules is None and url is None:
+        # A saved page without its URL: recognise the site from where its links point.
+        guessed = guess_site(sel)
+        rules, base = guessed if guessed else (None, None)
     page = PageExtraction(url=url)
 
     product, cards = extract_structured(html, url)
@@ -51,7 +56,7 @@ def extract_page(html: str, url: str | None = None, marketplace: str | None = No
 
     if rules is not None:
         page.fill_from(extract_marketplace(sel, rules, url), MARKETPLACE)
-        page.fill("results", extract_cards(sel, rules, url), MARKETPLACE)
+        page.fill("results", extract_cards(sel, rules, base), MARKETPLACE)
 
     # On a search page a "price near the title" is the first card's, not the page's.
     page.fill_from(extract_heuristics(sel, url, product_page=not page.results), HEURISTIC)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from parsel import Selector
 
@@ -132,8 +132,9 @@ REGISTRY: tuple[MarketplaceRules, ...] = (
 
 # Template cards some sites render hidden at the top of result lists.
 _PLACEHOLDERS = {"Shop on eBay"}
-_BRAND_NOISE = re.compile(r"^(Visit the|Visita la tienda de|Visiter la boutique|Besuche den|Visita lo store di|"
-                          r"Marke|Brand|Marca|Marque)\s*:?\s*|\s*(Store|-Store|Shop)$", re.IGNORECASE)
+_BRAND_NOISE = re.compile(r"^(Visit the|Visita la tienda de|Visiter la boutique|Besuche den|"
+                          r"Visita lo store di|Marke|Brand|Marca|Marque)\s*:?\s*|\s*(Store|-Store|Shop)$",
+                          re.IGNORECASE)
 
 
 def rules_for(url: str | None, marketplace: str | None = None) -> MarketplaceRules | None:
@@ -146,17 +147,18 @@ def rules_for(url: str | None, marketplace: str | None = None) -> MarketplaceRul
     return next((r for r in REGISTRY if host and r.host.search(host)), None)
 
 
-def guess_rules(sel: Selector) -> MarketplaceRules | None:
+def guess_site(sel: Selector) -> tuple[MarketplaceRules, str] | None:
     """Rules for a saved page without a URL: the host most of its absolute links point to."""
     counts: dict[str, int] = {}
     for href in sel.css("a::attr(href), link::attr(href)").getall()[:2000]:
         host = urlsplit(href).hostname if href.startswith(("http", "//")) else None
         if host:
             counts[host] = counts.get(host, 0) + 1
-    for host, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:3]:
+    ranked = sorted(counts, key=lambda h: (not h.startswith("www."), -counts[h]))
+    for host in ranked:
         found = rules_for(f"https://{host}/")
         if found:
-            return found
+            return found, f"https://{host}/"
     return None
 
 
@@ -182,7 +184,8 @@ def item_url(rules: MarketplaceRules | None, href: str, base: str | None) -> str
     """Absolute canonical item URL, tracking parameters dropped where the id is known."""
     absolute_url = (absolute(href, base) or [href])[0]
     if rules and rules.item_url:
-        match = rules.item_url[0].search(absolute_url)
+        # Sponsored links wrap the item URL, percent-encoded, in a click-tracking redirect.
+        match = rules.item_url[0].search(unquote(absolute_url))
         if match:
             parts = urlsplit(absolute_url)
             return f"{parts.scheme}://{parts.netloc}{rules.item_url[1].format(match.group(1))}"

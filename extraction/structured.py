@@ -129,7 +129,8 @@ def _item_list_cards(data: dict[str, list[Any]], base: str | None) -> list[Resul
         for element in elements if isinstance(elements, list) else [elements]:
             if not isinstance(element, dict):
                 continue
-            item = element.get("item") if isinstance(element.get("item"), dict) else element
+            inner = element.get("item")
+            item: dict[str, Any] = inner if isinstance(inner, dict) else element
             links = absolute(item.get("url") or element.get("url"), base)
             if not links:
                 continue

@@ -84,6 +84,7 @@ class SandboxSpider(scrapy.Spider):
     custom_settings: ClassVar[dict[str, Any] | None] = {
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -16,7 +16,8 @@ def test_defaults_put_the_sqlite_database_in_the_data_directory(isolated_config:
     assert settings.resolved_home == isolated_config.resolve()
     assert settings.resolved_database_url == f"sqlite:///{isolated_config.resolve() / 'thumbwatch.db'}"
     assert settings.chromium_path == Path("/usr/bin/chromium")
-    assert settings.user_agent.startswith("thumbwatch/")
+    assert settings.resolved_user_agent.startswith("thumbwatch/")
+    assert settings.concurrent_requests_per_domain == 1 and settings.download_delay == 2.0
     assert settings.obey_robots is True
 
 
@@ -24,7 +25,9 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("THUMBWATCH_DATABASE_URL", "postgresql://u@db/x")
     monkeypatch.setenv("THUMBWATCH_CHROMIUM_PATH", "/opt/chromium/chrome")
     monkeypatch.setenv("THUMBWATCH_LOG_LEVEL", "debug")
+    monkeypatch.setenv("THUMBWATCH_CONTACT", "cyber-unit@police.example")
     settings = ThumbwatchSettings()
+    assert settings.resolved_user_agent.endswith("contact: cyber-unit@police.example)")
     assert settings.resolved_database_url == "postgresql://u@db/x"
     assert settings.chromium_path == Path("/opt/chromium/chrome")
     assert settings.log_level == "DEBUG"
@@ -51,5 +54,5 @@ def test_scrapy_settings_come_from_the_configuration(monkeypatch: pytest.MonkeyP
     assert settings.getbool("ROBOTSTXT_OBEY") is True
     assert settings.getbool("AUTOTHROTTLE_ENABLED") is True
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
-    assert settings.get("USER_AGENT") == get_settings().user_agent
+    assert settings.get("USER_AGENT") == get_settings().resolved_user_agent
     assert settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")["executable_path"] == "/usr/bin/chromium"

@@ -71,6 +71,12 @@ def test_crawl_stores_exactly_the_ground_truth_and_recrawl_adds_nothing(
     assert recorded[1].stats["thumbwatch/items_stored"] == len(truth.listed_ids)
     assert recorded[1].stats["thumbwatch/snapshots_created"] == 0
     assert recorded[1].finished_at is not None and recorded[1].finished_at.tzinfo is not None
+    assert recorded[1].stats["thumbwatch/politeness/ROBOTSTXT_OBEY"] is True
+    assert recorded[1].stats["thumbwatch/politeness/overrides"] == [
+        "AUTOTHROTTLE_ENABLED=False (spider)",
+        "DOWNLOAD_DELAY=0 (spider)",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=8 (spider)",
+    ]
 
     hits = json.loads(run_cli(tmp_path, "hits", "--format", "json").stdout)
     assert len(hits) == len(truth.hit_ids)
