@@ -136,14 +136,23 @@ def machine_description() -> str:
     )
 
 
-def run_benchmarks(listings: int, matcher_listings: int, progress: Callable[[str], Any] = print) -> str:
+def run_benchmarks(
+    listings: int, matcher_listings: int, shared_dir: Path, progress: Callable[[str], Any] = print
+) -> str:
+    from extraction.zyte_eval import evaluate_zyte, render_extraction_section
     from matching.bench import bench_matcher
 
     progress(f"crawl benchmark on {listings} sandbox listings…")
     crawl = bench_crawl(listings, progress=progress)
     progress(f"matcher benchmark on {matcher_listings} listings…")
     matcher = bench_matcher(matcher_listings)
-    return render_report(crawl, matcher)
+    report = render_report(crawl, matcher)
+    if (shared_dir / "realpages").is_dir():
+        progress("extraction benchmark on the Zyte pages…")
+        report += "\n" + render_extraction_section(evaluate_zyte(shared_dir))
+    else:
+        report += f"\n## Extraction\n\nNot measured: {shared_dir}/realpages is absent.\n"
+    return report
 
 
 def _row(label: str, r: dict[str, float]) -> str:

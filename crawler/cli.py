@@ -313,11 +313,14 @@ def bench(
     listings: Annotated[int, typer.Option(min=100, help="Sandbox listings for the crawl benchmark.")] = 5000,
     matcher_listings: Annotated[int, typer.Option(min=1000)] = 100_000,
     output: Annotated[Path, typer.Option(help="Markdown report.")] = Path("BENCHMARKS.md"),
+    shared_dir: Annotated[Path, typer.Option(help="Shared data (Zyte extraction pages).")] = Path(
+        "../shared"
+    ),
 ) -> None:
-    """Measure the crawl pipeline vs bare Scrapy and the matcher vs a naive loop."""
+    """Measure the crawl pipeline vs bare Scrapy, the matcher vs a naive loop, and extraction."""
     from crawler.bench import run_benchmarks
 
-    report = run_benchmarks(listings=listings, matcher_listings=matcher_listings, progress=err.print)
+    report = run_benchmarks(listings, matcher_listings, shared_dir, progress=err.print)
     output.write_text(report, encoding="utf-8")
     err.print(f"results written to {output}", highlight=False)
 
