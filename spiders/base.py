@@ -13,19 +13,21 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
 import scrapy
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from scrapy.http import Response, TextResponse
-from twisted.python.failure import Failure
 
-from crawler.failures import record_request_failure
 from crawler.health import record_results_page
 from crawler.items import ListingItem
-from spiders.errors import MalformedPage
+from spiders.common import (
+    ErrbackMixin,
+    SpiderArgumentError,
+    split_csv,
+    text_response,
+    validate_spider_arguments,
+)
 from spiders.parsing import SearchPage
 
-
-class SpiderArgumentError(ValueError):
-    """A spider argument is missing or invalid."""
+__all__ = ["SandboxSpider", "SandboxSpiderArguments", "SpiderArgumentError", "default_queries"]
 
 
 class SandboxSpiderArguments(BaseModel):
@@ -49,21 +51,7 @@ class SandboxSpiderArguments(BaseModel):
     @field_validator("queries", mode="before")
     @classmethod
     def _split_queries(cls, value: object) -> object:
-        if value is None:
-            return None
-        items = value.split(",") if isinstance(value, str) else value
-        if not isinstance(items, list | tuple):
-            return value
-        queries = tuple(str(item).strip() for item in items if str(item).strip())
-        if not queries:
-            raise ValueError("must name at least one search term")
-        return queries
-
-
-def _text(response: Response) -> TextResponse:
-    if not isinstance(response, TextResponse):
-        raise MalformedPage(response.url, "not a text page")
-    return response
+        return split_csv(value)
 
 
 def default_queries() -> tuple[str, ...]:
@@ -74,7 +62,7 @@ def default_queries() -> tuple[str, ...]:
     return tuple(search_queries(load_catalog(get_settings().catalog_path)))
 
 
-class SandboxSpider(scrapy.Spider):
+class SandboxSpider(ErrbackMixin, scrapy.Spider):
     """Searches one sandbox site for each query, follows result pages and item pages."""
 
     site: ClassVar[str]
@@ -96,14 +84,7 @@ class SandboxSpider(scrapy.Spider):
     @classmethod
     def validate_arguments(cls, raw: Mapping[str, Any]) -> SandboxSpiderArguments:
         """Validated arguments, or `SpiderArgumentError` naming each bad one."""
-        try:
-            return SandboxSpiderArguments.model_validate(dict(raw))
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in error['loc']) or 'arguments'}: {error['msg']}"
-                for error in exc.errors()
-            )
-            raise SpiderArgumentError(f"invalid arguments for spider {cls.name}: {problems}") from exc
+        return validate_spider_arguments(cls.name, SandboxSpiderArguments, raw)
 
     def parse_search_page(self, response: TextResponse) -> SearchPage:
         """The site's pure search-page parser."""
@@ -130,7 +111,7 @@ class SandboxSpider(scrapy.Spider):
                               cb_kwargs={"page": page}, meta=self.request_meta())
 
     def parse_search(self, response: Response, page: int) -> Iterator[scrapy.Request]:
-        result = self.parse_search_page(_text(response))
+        result = self.parse_search_page(text_response(response))
         record_results_page(self.crawler.stats, len(result.item_urls))
         for url in result.item_urls:
             yield scrapy.Request(url, callback=self.parse_item, errback=self.on_error,
@@ -140,9 +121,4 @@ class SandboxSpider(scrapy.Spider):
 
     def parse_item(self, response: Response,
                    fetched_at: datetime | None = None) -> Iterator[ListingItem]:
-        yield self.parse_item_page(_text(response), fetched_at)
-
-    def on_error(self, failure: Failure) -> None:
-        request = getattr(failure, "request", None)
-        url = request.url if request is not None else ""
-        record_request_failure(self.crawler.stats, failure, url)
+        yield self.parse_item_page(text_response(response), fetched_at)

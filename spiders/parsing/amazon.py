@@ -1,0 +1,24 @@
+"""Amazon pages (every country domain): ASINs from /dp/ and /gp/product/ URLs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scrapy.http import TextResponse
+
+from crawler.items import ListingItem
+from spiders.parsing import SearchPage
+from spiders.parsing.listing import id_matcher, listing_from_page, search_from_page
+
+SITE = "amazon"
+external_id = id_matcher(r"/(?:dp|gp/product|gp/aw/d)/([A-Z0-9]{10})(?:[/?]|$)")
+NEXT_PAGE_CSS = "a.s-pagination-next::attr(href)"
+
+
+def parse_search_page(response: TextResponse) -> SearchPage:
+    return search_from_page(response, SITE, external_id, NEXT_PAGE_CSS)
+
+
+def parse_item_page(response: TextResponse, marketplace: str,
+                    fetched_at: datetime | None = None) -> ListingItem:
+    return listing_from_page(response, SITE, marketplace, external_id, fetched_at)

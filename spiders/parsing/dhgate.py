@@ -1,0 +1,25 @@
+"""DHgate pages: ids from /product/<slug>/<id>.html URLs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scrapy.http import TextResponse
+
+from crawler.items import ListingItem
+from spiders.parsing import SearchPage
+from spiders.parsing.listing import id_matcher, listing_from_page, search_from_page
+
+SITE = "dhgate"
+external_id = id_matcher(r"/product/[^/]+/(\d{6,15})\.html$")
+CARD_LINKS_CSS = "a[href*='/product/']::attr(href)"
+NEXT_PAGE_CSS = "a.next::attr(href), a[rel=next]::attr(href)"
+
+
+def parse_search_page(response: TextResponse) -> SearchPage:
+    return search_from_page(response, SITE, external_id, NEXT_PAGE_CSS, CARD_LINKS_CSS)
+
+
+def parse_item_page(response: TextResponse, marketplace: str,
+                    fetched_at: datetime | None = None) -> ListingItem:
+    return listing_from_page(response, SITE, marketplace, external_id, fetched_at)
