@@ -17,8 +17,8 @@ from pathlib import Path
 
 from matching.catalog import Catalog, Device, load_catalog
 from matching.names import NameHit, NameIndex, find_brand
-from matching.parallel import Helper
-from matching.result import UNIDENTIFIED, MatchResult, Reason
+from matching.parallel import HelperPool
+from matching.result import UNIDENTIFIED, MatchResult, Reason, reason
 from matching.specs import Spec, extract_specs
 from matching.terms import PAIRING_CUE, RISK_CLASSES, VOCAB
 from matching.text import fold
@@ -27,8 +27,8 @@ from matching.weights import DEFAULT_WEIGHTS, MatchWeights
 __all__ = ["MATCHER_VERSION", "PARALLEL_MIN", "Matcher", "get_matcher"]
 
 MATCHER_VERSION = "2025.1"
-# Distinct listings from which score_many uses a second core: below it, starting and feeding the
-# helper process costs more than it saves (crawls score one listing at a time anyway).
+# Distinct listings from which score_many uses the other cores: below it, starting and feeding the
+# helper processes costs more than it saves (crawls score one listing at a time anyway).
 PARALLEL_MIN = 5_000
 _Span = tuple[int, int]
 
@@ -85,7 +85,7 @@ class Matcher:
         self.catalog = catalog
         self.weights = weights
         self.parallel_min = parallel_min
-        self._parallel: Helper | None = None
+        self._parallel: HelperPool | None = None
         self.names = NameIndex(catalog, weights.fuzzy_cutoff)
         self._keyfob = next((d for d in catalog.devices if d.family == "keyfob"), None)
         self._name_points = {"brand": weights.device_with_brand, "code": weights.device_code_only}
@@ -106,8 +106,8 @@ class Matcher:
     def score_many(self, listings: Sequence[tuple[str, str]]) -> list[MatchResult]:
         """Score (title, description) pairs; identical pairs are scored once.
 
-        From `parallel_min` distinct pairs on, a helper process scores part of them on another
-        core (see `matching.parallel`); results are the same either way.
+        From `parallel_min` distinct pairs on, helper processes score them on all cores (see
+        `matching.parallel`); results are the same either way.
         """
         keys = [(title or "", description or "") for title, description in listings]
         unique = list(dict.fromkeys(keys))
@@ -122,9 +122,11 @@ class Matcher:
     def _score_pair(self, pair: tuple[str, str]) -> MatchResult:
         return self._score(pair[0], pair[1], "")
 
-    def _helper(self) -> Helper:
+    def _helper(self) -> HelperPool:
         if self._parallel is None or not self._parallel.alive():
-            self._parallel = Helper(self)
+            if self._parallel is not None:
+                self._parallel.close()
+            self._parallel = HelperPool(self)
         return self._parallel
 
     # -- scoring ---------------------------------------------------------------------------------
@@ -137,7 +139,7 @@ class Matcher:
 
         def add(code: str, msg: str, points: float, span: _Span | None = None) -> None:
             if span is None:
-                reasons.append(Reason(code, msg, points))
+                reasons.append(reason((code, msg, points, None, None, None)))
                 return
             start = span[0]
             if start < t_end:
@@ -147,7 +149,7 @@ class Matcher:
             else:
                 field, off = "attributes", d_end + 1
             reasons.append(
-                Reason(code, msg, points, field, (start - off, span[1] - off), original[start : span[1]])
+                reason((code, msg, points, field, (start - off, span[1] - off), original[start : span[1]]))
             )
 
         found = VOCAB.scan(text)

@@ -1,11 +1,16 @@
-"""A helper process that scores part of a large `Matcher.score_many` batch on a second core.
+"""Helper processes that score a large `Matcher.score_many` batch on the machine's other cores.
 
-The helper is a plain `python -c` child running `serve`, fed over its stdin/stdout pipes, not a
+A helper is a plain `python -c` child running `serve`, fed over its stdin/stdout pipes, not a
 `multiprocessing` pool: spawn and forkserver re-run the caller's main script in the child (a
 script without a `__main__` guard would start scoring there too), and forking the Scrapy process
-would copy its reactor and threads. It is started on the first large batch only and reused until
-the interpreter exits. Work goes out in blocks that the calling thread and a feeder thread take
-in turn, so the split adapts to the helper's start-up time and to other load on the machine.
+would copy its reactor and threads. Helpers are started on the first large batch only and reused
+until the interpreter exits.
+
+The calling process only hands out work and collects results once its helpers are up: scoring
+in it as well would make its collecting threads wait for the GIL while the helpers starve. Each
+helper has two blocks in flight, so it never waits for the parent, and it reads its stdin in a
+thread of its own, so the parent's writes never block on a helper busy writing results. Until
+the helpers have started, the calling thread scores blocks itself.
 """
 
 from __future__ import annotations
@@ -15,22 +20,26 @@ import contextlib
 import logging
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from matching.result import MatchResult, Reason
+from matching.result import MatchResult, reason
 
 if TYPE_CHECKING:
     from matching.matcher import Matcher
 
-__all__ = ["BLOCK", "Helper", "from_row", "serve", "to_row"]
+__all__ = ["BLOCK", "Helper", "HelperPool", "from_row", "serve", "to_row"]
 
 logger = logging.getLogger(__name__)
-BLOCK = 1_000  # listings per hand-over: big enough that pickling stays cheap per listing
+BLOCK = 500  # listings per hand-over: big enough that pickling stays cheap per listing
+IN_FLIGHT = 2  # blocks sent to a helper ahead of its results
+MAX_HELPERS = 4
 Row = tuple[Any, ...]
 Pair = tuple[str, str]
 
@@ -56,7 +65,7 @@ def from_row(row: Row, matcher_version: str, catalog_version: str) -> MatchResul
         flagged,
         device_id,
         device_name,
-        tuple(Reason(*r) for r in reasons),
+        tuple(map(reason, reasons)),
         matcher_version,
         catalog_version,
     )
@@ -75,17 +84,20 @@ class Helper:
             env=env,
             cwd=root,
         )
-        self._lock = threading.Lock()
-        self._send((matcher.catalog, matcher.weights))
-        atexit.register(self.close)
+        self.send((matcher.catalog, matcher.weights))
 
-    def _send(self, obj: object) -> None:
+    def send(self, obj: object) -> None:
+        """Pickle `obj` to the helper."""
         stdin: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
         pickle.dump(obj, stdin, protocol=pickle.HIGHEST_PROTOCOL)
         stdin.flush()
 
+    def receive(self) -> list[Row]:
+        """The rows of the oldest block sent and not yet received."""
+        return pickle.load(self._proc.stdout)  # type: ignore[arg-type]
+
     def alive(self) -> bool:
-        """False once the helper has exited (it is then replaced)."""
+        """False once the helper has exited."""
         return self._proc.poll() is None
 
     def close(self) -> None:
@@ -98,74 +110,122 @@ class Helper:
         except subprocess.TimeoutExpired:
             self._proc.kill()
 
+
+class HelperPool:
+    """Helper processes, one per core, serving one matcher configuration."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        count = max(1, min(MAX_HELPERS, os.cpu_count() or 1))
+        self._helpers = [Helper(matcher) for _ in range(count)]
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def alive(self) -> bool:
+        """False once a helper has exited (the pool is then replaced)."""
+        return all(helper.alive() for helper in self._helpers)
+
+    def close(self) -> None:
+        """End the helpers."""
+        for helper in self._helpers:
+            helper.close()
+
     def score(
         self, pairs: Sequence[Pair], score_local: Callable[[Pair], MatchResult], versions: tuple[str, str]
     ) -> list[MatchResult] | None:
-        """Results for `pairs` in order, scored here and in the helper; None if the helper is busy.
+        """Results for `pairs` in order, scored by the helpers; None if another thread uses them.
 
-        `score_local` must score a pair exactly as the helper's own matcher does.
+        `score_local` must score a pair exactly as a helper's own matcher does.
         """
         if not self._lock.acquire(blocking=False):
-            return None  # another thread is using it: the caller scores serially
+            return None  # another thread is using them: the caller scores serially
         try:
-            blocks = [pairs[i : i + BLOCK] for i in range(0, len(pairs), BLOCK)]
-            out: list[list[MatchResult] | None] = [None] * len(blocks)
-            taken = [0]  # next block; the feeder takes from the end, this thread from the front
-            end = [len(blocks)]
-            guard = threading.Lock()
-            failure: list[BaseException] = []
-
-            def take() -> int | None:
-                with guard:
-                    if taken[0] >= end[0]:
-                        return None
-                    end[0] -= 1
-                    return end[0]
-
-            def feed() -> None:
-                # One block in flight: a second one could fill both pipes and deadlock.
-                try:
-                    while (index := take()) is not None:
-                        self._send(blocks[index])
-                        rows = pickle.load(self._proc.stdout)  # type: ignore[arg-type]
-                        out[index] = [from_row(row, *versions) for row in rows]
-                except BaseException as exc:  # reported below; the blocks are scored here instead
-                    failure.append(exc)
-
-            feeder = threading.Thread(target=feed, name="thumbwatch-match-feeder", daemon=True)
-            feeder.start()
-            while True:
-                with guard:
-                    if taken[0] >= end[0]:
-                        break
-                    index = taken[0]
-                    taken[0] += 1
-                out[index] = [score_local(pair) for pair in blocks[index]]
-            feeder.join()
-            if failure:  # a dead helper costs speed, never results: finish its blocks here
-                logger.warning("matching helper process failed: %r", failure[0])
-                self.close()
-            return [
-                result
-                for index, block in enumerate(out)
-                for result in (block if block is not None else map(score_local, blocks[index]))
-            ]
+            return self._score(pairs, score_local, versions)
         finally:
             self._lock.release()
 
+    def _score(
+        self, pairs: Sequence[Pair], score_local: Callable[[Pair], MatchResult], versions: tuple[str, str]
+    ) -> list[MatchResult]:
+        blocks = [pairs[i : i + BLOCK] for i in range(0, len(pairs), BLOCK)]
+        out: list[list[MatchResult] | None] = [None] * len(blocks)
+        taken = [0]  # next block; helpers take from the end, the calling thread from the front
+        end = [len(blocks)]
+        started = [0]  # helpers that have returned a block
+        guard = threading.Lock()
+        failure: list[BaseException] = []
+
+        def take() -> int | None:
+            with guard:
+                if taken[0] >= end[0]:
+                    return None
+                end[0] -= 1
+                return end[0]
+
+        def drive(helper: Helper) -> None:
+            sent: deque[int] = deque()
+            first = True
+            try:
+                while True:
+                    while len(sent) < IN_FLIGHT and (index := take()) is not None:
+                        helper.send(blocks[index])
+                        sent.append(index)
+                    if not sent:
+                        return
+                    rows = helper.receive()
+                    out[sent.popleft()] = [from_row(row, *versions) for row in rows]
+                    if first:
+                        first = False
+                        with guard:
+                            started[0] += 1
+            except BaseException as exc:  # reported below; its blocks are scored here instead
+                failure.append(exc)
+                with guard:
+                    started[0] += 1  # it will not take more work: do not wait for it
+
+        threads = [
+            threading.Thread(target=drive, args=(helper,), name="thumbwatch-match-feeder", daemon=True)
+            for helper in self._helpers
+        ]
+        for thread in threads:
+            thread.start()
+        while True:
+            with guard:
+                if taken[0] >= end[0] or started[0] >= len(threads):
+                    break
+                index = taken[0]
+                taken[0] += 1
+            out[index] = [score_local(pair) for pair in blocks[index]]
+        for thread in threads:
+            thread.join()
+        if failure:  # a dead helper costs speed, never results: finish its blocks here
+            logger.warning("matching helper process failed: %r", failure[0])
+            self.close()
+        return [
+            result
+            for index, block in enumerate(out)
+            for result in (block if block is not None else map(score_local, blocks[index]))
+        ]
+
 
 def serve() -> None:
-    """The helper's main loop: a (catalog, weights) pair, then blocks of pairs until EOF."""
+    """A helper's main loop: a (catalog, weights) pair, then blocks of pairs until EOF."""
     from matching.matcher import Matcher
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     catalog, weights = pickle.load(stdin)
     matcher = Matcher(catalog, weights, parallel_min=None)
-    while True:
-        try:
-            pairs = pickle.load(stdin)
-        except EOFError:
-            return
+    waiting: queue.SimpleQueue[list[Pair] | None] = queue.SimpleQueue()
+
+    def read() -> None:  # drains stdin, so the parent's writes never wait for this loop
+        while True:
+            try:
+                waiting.put(pickle.load(stdin))
+            except EOFError:
+                waiting.put(None)
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    while (pairs := waiting.get()) is not None:
         rows = [to_row(matcher.score_listing(title, description)) for title, description in pairs]
         pickle.dump(rows, stdout, protocol=pickle.HIGHEST_PROTOCOL)
         stdout.flush()

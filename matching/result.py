@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["UNIDENTIFIED", "MatchResult", "Reason"]
+__all__ = ["UNIDENTIFIED", "MatchResult", "Reason", "ReasonRow", "reason"]
 
 UNIDENTIFIED = "unidentified mini phone"
+# A reason's fields in order: code, text, points, field, span, excerpt.
+ReasonRow = tuple[str, str, float, "str | None", "tuple[int, int] | None", "str | None"]
+_REASON_CACHE_SIZE = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +69,24 @@ class MatchResult:
             "matcher_version": self.matcher_version,
             "catalog_version": self.catalog_version,
         }
+
+
+_reasons: dict[ReasonRow, Reason] = {}
+
+
+def reason(row: ReasonRow) -> Reason:
+    """The `Reason` with these fields, shared between results that hold the same one.
+
+    Building a frozen dataclass costs more than the rest of a typical reason's work, and most
+    reasons recur (same wording at the same place), so equal ones are built once. Safe because
+    reasons are immutable.
+    """
+    points = row[2]
+    if type(points) is not float or (not points and str(points) != "0.0"):
+        return Reason(*row)  # equal to a cached float, yet printed differently (5 vs 5.0, -0.0)
+    found = _reasons.get(row)
+    if found is None:
+        if len(_reasons) >= _REASON_CACHE_SIZE:
+            _reasons.clear()  # bounded: spans and excerpts vary without end
+        found = _reasons[row] = Reason(*row)
+    return found

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["VocabIndex", "first_word_triggers", "fold", "literal_prefix", "trie_regex", "word_regex"]
+__all__ = ["VocabIndex", "first_word_triggers", "fold", "literal_start", "trie_regex", "word_regex"]
 
 
 def _build_fold_table() -> dict[int, str]:
@@ -124,34 +124,43 @@ def _close_paren(fragment: str, open_at: int) -> int:
     raise ValueError(f"unbalanced fragment {fragment!r}")
 
 
-def literal_prefix(fragment: str) -> str | None:
-    """The literal start of a fragment up to a gap or metacharacter (`"cases?"` -> `"case"`).
+def literal_start(fragment: str) -> tuple[str, bool] | None:
+    """The literal start of a fragment and whether it is a whole first word.
 
-    None when the start is not literal or is a part-word shorter than two characters.
+    `"cases?"` -> `("case", False)`, a prefix of the first word; `"a clapet"` -> `("a", True)`: a
+    literal space, hyphen or apostrophe ends the first word, so a match can only start at that
+    very word. None when the start is not literal or is a part-word shorter than two characters.
+    Other punctuation stays in the result (`"850/9"`), which no word ever starts with: such a
+    fragment is never tried, as in every matcher version so far (outputs must not change).
     """
     out: list[str] = []
-    for ch in fragment:
+    for i, ch in enumerate(fragment):
         if ch in _META:
             if ch in "?*{" and out:
                 out.pop()  # the previous character is optional
             break
         if ch in " -'":
-            return "".join(out) or None  # a whole word, any length: "a clapet" -> "a"
+            if fragment[i + 1 : i + 2] in ("?", "*", "{"):
+                break  # an optional separator (`ear ?buds?`): the word may go on
+            return ("".join(out), True) if out else None
         out.append(ch)
     else:
-        return "".join(out) or None
-    return "".join(out) if len(out) >= 2 else None
+        return ("".join(out), True) if out else None
+    return ("".join(out), False) if len(out) >= 2 else None
 
 
-def first_word_triggers(fragment: str) -> set[str] | None:
-    """Prefixes of the words a match of `fragment` can start with (None: cannot tell)."""
+def first_word_triggers(fragment: str) -> set[tuple[str, bool]] | None:
+    """What a match of `fragment` can start with: (prefix, False) or (whole word, True) pairs.
+
+    None: cannot tell.
+    """
     fragment = _LEADING_SPACE.sub("", fragment)
     if fragment.startswith("(?:"):
         close = _close_paren(fragment, 0)
         rest = fragment[close + 1 :]
         optional = rest[:1] in ("?", "*")
         rest = rest[1:] if optional else rest
-        out: set[str] = set()
+        out: set[tuple[str, bool]] = set()
         for alt in _split_top(fragment[3:close]):
             got = first_word_triggers(alt + rest)
             if got is None:
@@ -163,57 +172,72 @@ def first_word_triggers(fragment: str) -> set[str] | None:
                 return None
             out |= got
         return out
-    prefix = literal_prefix(fragment)
-    return None if prefix is None else {prefix[:5]}
+    start = literal_start(fragment)
+    return None if start is None else {start}
+
+
+# The regexes to try at a word: (class, regex) pairs.
+_Entries = tuple[tuple[str, re.Pattern[str]], ...]
 
 
 class VocabIndex:
     """All vocabulary classes, scanned in one pass over the words of a text.
 
     Python's `re` tries every alternative of an alternation at every word, so thirty class
-    regexes over each listing were the matcher's bottleneck. Here each word's 2-5 letter
-    prefixes are looked up in one dict that says which classes can start at that word, and only
-    those classes' regexes are tried there (anchored `match`). What to try depends on a word's
-    first five letters only, so it is worked out once per such head and remembered.
+    regexes over each listing were the matcher's bottleneck. Here a word's 2-5 letter prefixes
+    are looked up in one dict that says which classes can start at that word, and only those
+    classes' regexes are tried there (anchored `match`). A fragment that starts with a literal
+    whole word (`free of metal`, `2g`) is only tried at that word, so the common words of
+    multi-word phrases do not send every `freedom` or `envio` to the regexes. What to try
+    depends on the word only, so it is worked out once per word and remembered.
     """
 
     def __init__(self, classes: dict[str, list[str]]) -> None:
         self.names = tuple(classes)
         self.patterns = {name: word_regex(frags) for name, frags in classes.items()}
         self.always: list[str] = []
-        by_prefix: dict[str, dict[str, list[str]]] = {}
+        # prefix (a trigger's first five letters) -> class -> (fragments, their whole first words)
+        by_prefix: dict[str, dict[str, tuple[list[str], set[str | None]]]] = {}
         for name, frags in classes.items():
             for frag in frags:
                 got = first_word_triggers(frag)
                 if got is None:
                     self.always.append(name)
                     break
-                for prefix in got:
-                    by_prefix.setdefault(prefix, {}).setdefault(name, []).append(frag)
-        # Per prefix, each class's regex holds only the fragments that can start with it.
+                for start, whole in got:
+                    group = by_prefix.setdefault(start[:5], {}).setdefault(name, ([], set()))
+                    if frag not in group[0]:
+                        group[0].append(frag)
+                    group[1].add(start if whole else None)
+        # Per prefix, each class's regex holds only the fragments that can start with it, with the
+        # whole words it needs (None: any word with the prefix).
         self.triggers = {
             prefix: tuple(
-                (name, word_regex(frags))
-                for name, frags in sorted(per_class.items())
+                (name, word_regex(frags), None if None in words else frozenset(words))
+                for name, (frags, words) in sorted(per_class.items())
                 if name not in self.always
             )
             for prefix, per_class in by_prefix.items()
         }
-        # Only words starting with some trigger are visited: a trie-shaped regex finds them in C
-        # and hands over the word's first five letters, which is all the dispatch depends on.
-        self._candidates = re.compile(r"(?<!\w)(?=" + trie_regex(self.triggers) + r")\w{1,5}")
-        self._dispatch: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+        prefixes = [p for p, per_class in by_prefix.items() if any(None in w for _, w in per_class.values())]
+        whole = {w for per_class in by_prefix.values() for _, words in per_class.values() for w in words if w}
+        # Only words starting with some trigger are visited: trie-shaped regexes find them in C.
+        self._candidates = re.compile(
+            r"(?<!\w)(?=" + trie_regex(prefixes) + "|" + trie_regex(whole, whole_words=True) + r")\w+"
+        )
+        self._dispatch: dict[str, _Entries] = {}
 
-    def _entries(self, head: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
-        """The (class, regex) pairs to try at a word starting with `head`, longest trigger first."""
+    def _entries(self, word: str) -> _Entries:
+        """The (class, regex) pairs to try at `word`, longest trigger first."""
         entries = tuple(
-            pair
-            for key in dict.fromkeys(head[:n] for n in (5, 4, 3, 2))
-            for pair in self.triggers.get(key, ())
+            (name, pattern)
+            for key in dict.fromkeys(word[:n] for n in (5, 4, 3, 2))
+            for name, pattern, words in self.triggers.get(key, ())
+            if words is None or word in words
         )
         if len(self._dispatch) >= _DISPATCH_CACHE_SIZE:
             self._dispatch.clear()  # bounded: crawls see endless new words
-        self._dispatch[head] = entries
+        self._dispatch[word] = entries
         return entries
 
     def scan(self, text: str) -> dict[str, list[tuple[int, int]]]:
@@ -222,10 +246,10 @@ class VocabIndex:
         ends: dict[str, int] = {}
         dispatch = self._dispatch.get
         for m in self._candidates.finditer(text):
-            head = m.group()
-            entries = dispatch(head)
+            word = m.group()
+            entries = dispatch(word)
             if entries is None:
-                entries = self._entries(head)
+                entries = self._entries(word)
             if not entries:
                 continue
             pos = m.start()
@@ -248,8 +272,11 @@ class VocabIndex:
         return found
 
 
-def trie_regex(words: Iterable[str]) -> str:
-    """A regex matching any of `words` (as prefixes), shaped as a trie so `re` branches once per letter."""
+def trie_regex(words: Iterable[str], whole_words: bool = False) -> str:
+    """A regex matching any of `words`, shaped as a trie so `re` branches once per letter.
+
+    As prefixes of longer words, or with `whole_words` only where a non-word character follows.
+    """
     trie: dict[str, dict] = {}
     for word in words:
         node = trie
@@ -258,9 +285,9 @@ def trie_regex(words: Iterable[str]) -> str:
         node[""] = {}
 
     def build(node: dict[str, dict]) -> str:
-        if "" in node:
+        if "" in node and not whole_words:
             return ""  # a shorter trigger already matches: longer ones add nothing
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items())]
+        alts = [re.escape(ch) + build(child) if ch else r"(?!\w)" for ch, child in sorted(node.items())]
         return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
 
     return build(trie)

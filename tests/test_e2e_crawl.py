@@ -206,7 +206,10 @@ def test_scrapy_list_from_the_repository_root() -> None:
         check=True,
         cwd=Path(__file__).resolve().parents[1],
     )
-    assert result.stdout.split() == ["sandbox_bazaar", "sandbox_jsmarket", "sandbox_shop"]
+    assert result.stdout.split() == [
+        "aliexpress", "amazon", "cdiscount", "dhgate", "ebay", "leboncoin",
+        "sandbox_bazaar", "sandbox_jsmarket", "sandbox_shop", "shop",
+    ]
 
 
 def test_sandbox_command_serves_until_stopped(tmp_path: Path) -> None:
