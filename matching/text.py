@@ -223,7 +223,7 @@ class VocabIndex:
         whole = {w for per_class in by_prefix.values() for _, words in per_class.values() for w in words if w}
         # Only words starting with some trigger are visited: trie-shaped regexes find them in C.
         self._candidates = re.compile(
-            r"(?<!\w)(?=" + trie_regex(prefixes) + "|" + trie_regex(whole, whole_words=True) + r")\w+"
+            r"(?<!\w)(?=" + trie_regex(prefixes, whole) + r")\w+"
         )
         self._dispatch: dict[str, _Entries] = {}
 
@@ -272,22 +272,25 @@ class VocabIndex:
         return found
 
 
-def trie_regex(words: Iterable[str], whole_words: bool = False) -> str:
-    """A regex matching any of `words`, shaped as a trie so `re` branches once per letter.
+def trie_regex(prefixes: Iterable[str], whole_words: Iterable[str] = ()) -> str:
+    """A regex matching words that start with one of `prefixes` or are one of `whole_words`.
 
-    As prefixes of longer words, or with `whole_words` only where a non-word character follows.
+    Shaped as a trie so `re` branches once per letter; a whole word must be followed by a
+    non-word character.
     """
     trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
+    for words, end in ((prefixes, "prefix"), (whole_words, "word")):
+        for word in words:
+            node = trie
+            for ch in word:
+                node = node.setdefault(ch, {})
+            node[end] = {}
 
     def build(node: dict[str, dict]) -> str:
-        if "" in node and not whole_words:
-            return ""  # a shorter trigger already matches: longer ones add nothing
-        alts = [re.escape(ch) + build(child) if ch else r"(?!\w)" for ch, child in sorted(node.items())]
+        if "prefix" in node:
+            return ""  # a shorter prefix already matches: longer words add nothing
+        alts = [r"(?!\w)"] if "word" in node else []
+        alts += [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if len(ch) == 1]
         return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
 
     return build(trie)
