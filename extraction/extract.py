@@ -8,16 +8,21 @@ each field, for debugging and for crawl-health fill rates per layer.
 
 from __future__ import annotations
 
+from typing import Any
+
 from parsel import Selector
 
-from crawler.normalise import clean_text
 from extraction.heuristics import extract_heuristics, locale_currency
 from extraction.marketplaces import clean_title, extract_cards, extract_marketplace, guess_site, rules_for
 from extraction.meta import extract_meta
 from extraction.model import HEURISTIC, MARKETPLACE, META, STATE, STRUCTURED, PageExtraction
 from extraction.state import extract_state, json_blobs, sku_for_title, state_cards
 from extraction.structured import extract_structured
+from extraction.titles import choose_title, site_names
 from extraction.values import absolute
+
+# Fields that belong to one offer: on a listing page they describe a tile, not the page.
+_OFFER_FIELDS = ("price", "currency", "sku", "availability", "seller")
 
 
 def page_url(sel: Selector, url: str | None) -> str | None:
@@ -28,6 +33,10 @@ def page_url(sel: Selector, url: str | None) -> str | None:
                 or sel.css('meta[property="og:url"]::attr(content)').get())
     found = absolute(declared, None) if declared else []
     return found[0] if found and found[0].startswith("http") else None
+
+
+def _without(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if name not in names}
 
 
 def extract_page(html: str, url: str | None = None, marketplace: str | None = None) -> PageExtraction:
@@ -41,30 +50,49 @@ def extract_page(html: str, url: str | None = None, marketplace: str | None = No
         guessed = guess_site(sel)
         rules, base = guessed if guessed else (None, None)
     page = PageExtraction(url=url)
+    # Every layer proposes a title; the choice is made once all have spoken (see titles.py).
+    titles: list[tuple[str, str | None]] = []
+
+    def offer(values: dict[str, Any], layer: str) -> None:
+        titles.append((layer, values.get("title")))
+        rest = _without(values, ("title",))
+        # A listing's page-level price or sku is one of its tiles', not the page's.
+        page.fill_from(_without(rest, _OFFER_FIELDS) if page.listing else rest, layer)
 
     product, cards = extract_structured(html, url)
-    page.fill_from(product, STRUCTURED)
+    meta = extract_meta(sel, url)
+    page.og_type = meta.pop("og_type", None)
+    sites = site_names(url or base, meta.pop("site_name", None), rules.name if rules else None)
+    page.listing = bool(cards) and not product and not page.declares_product
+    offer(product, STRUCTURED)
     page.fill("results", cards, STRUCTURED)
 
-    page.fill_from(extract_meta(sel, url), META)
+    offer(meta, META)
 
     blobs = list(json_blobs(sel, html))
-    page.fill_from(extract_state(blobs, url), STATE)
+    offer(extract_state(blobs, url), STATE)
     page.fill("results", state_cards(blobs, url), STATE)
-    if page.title and not page.sku:
-        page.fill("sku", sku_for_title(blobs, page.title), STATE)
+    if not page.sku and not page.listing:
+        # Shop state pairs the sku with the product's name as one of the layers wrote it.
+        chosen = choose_title(titles, sites)
+        names = [chosen[1]] if chosen else []
+        names += [title for _, title in titles if title and title not in names]
+        page.fill("sku", next(filter(None, (sku_for_title(blobs, name) for name in names)), None),
+                  STATE)
 
     if rules is not None:
-        page.fill_from(extract_marketplace(sel, rules, url), MARKETPLACE)
+        offer(extract_marketplace(sel, rules, url), MARKETPLACE)
         page.fill("results", extract_cards(sel, rules, base), MARKETPLACE)
 
     # On a search page a "price near the title" is the first card's, not the page's.
-    page.fill_from(extract_heuristics(sel, url, product_page=not page.results), HEURISTIC)
+    offer(extract_heuristics(sel, url, product_page=not page.results), HEURISTIC)
     if page.price is not None and not page.currency:
         page.fill("currency", locale_currency(sel, url), HEURISTIC)
     for card in page.results:
         if card.price is not None and not card.currency:
             card.currency = page.currency or locale_currency(sel, url)
 
-    page.title = clean_title(clean_text(page.title) or None, rules)
+    chosen = choose_title([(layer, clean_title(title, rules)) for layer, title in titles], sites)
+    if chosen is not None:
+        page.sources["title"], page.title = chosen
     return page

@@ -65,7 +65,9 @@ def _price_text(node: Selector) -> str | None:
         return node.attrib.get("content")
     if node.xpath("ancestor-or-self::*[self::del or self::s or self::strike]"):
         return None
-    value = clean_text(" ".join(node.xpath(".//text()").getall()))
+    # A crossed-out amount inside the price block is the old price beside the current one.
+    value = clean_text(" ".join(node.xpath(".//text()[not(ancestor::del or ancestor::s or "
+                                           "ancestor::strike)]").getall()))
     return value if value and len(value) <= 40 and re.search(r"\d", value) else None
 
 

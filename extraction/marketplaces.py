@@ -26,6 +26,8 @@ class MarketplaceRules:
     title: tuple[str, ...] = ()
     price: tuple[str, ...] = ()
     seller: tuple[str, ...] = ()
+    # Blocks whose text names the seller in a phrase ("Expédié et vendu par Amazon.").
+    seller_phrase: tuple[str, ...] = ()
     availability: tuple[str, ...] = ()
     brand: tuple[str, ...] = ()
     sku: tuple[str, ...] = ()
@@ -69,6 +71,7 @@ REGISTRY: tuple[MarketplaceRules, ...] = (
                "#priceblock_dealprice::text", "#priceblock_ourprice::text",
                "#priceblock_saleprice::text", "#price_inside_buybox::text", "#newBuyBoxPrice::text"),
         seller=("#sellerProfileTriggerId::text", "#merchant-info a span::text", "#merchant-info a::text"),
+        seller_phrase=("#merchant-info ::text",),
         availability=("#availability ::text", "#outOfStock ::text"),
         brand=("#bylineInfo::text",),
         sku=("input#ASIN::attr(value)",),
@@ -128,6 +131,20 @@ REGISTRY: tuple[MarketplaceRules, ...] = (
         card_price=(".poly-price__current .andes-money-amount ::text", ".andes-money-amount ::text"),
     ),
 )
+
+
+# "sold by X" in the languages of the marketplaces we crawl; X runs to the end of the clause.
+_SOLD_BY = re.compile(
+    r"(?:sold by|vendu par|verkauft (?:von|durch)|verkauf(?: und versand)? durch|vendido por|"
+    r"venduto da|verkocht door|sprzedawany przez|sprzedawca:?|säljs av|vendido e enviado por)\s+(.+?)"
+    r"(?:\s+(?:and|et|und|y|e|en|i|och)\s+(?:ships|fulfilled|expédié|versand|enviado|spedito|"
+    r"verzonden|wysyłany)\b|[.,;(]\s|\.?$)", re.IGNORECASE)
+
+
+def seller_in_phrase(phrase: str | None) -> str | None:
+    """The seller named in "Ships from and sold by X." style text, else None."""
+    match = _SOLD_BY.search(clean_text(phrase)) if phrase else None
+    return clean_text(match.group(1)).rstrip(".") or None if match else None
 
 
 # Template cards some sites render hidden at the top of result lists.
@@ -222,7 +239,7 @@ def extract_marketplace(sel: Selector, rules: MarketplaceRules, url: str | None)
         "currency": currency,
         "sku": sku,
         "availability": availability_from_words(availability) if availability else None,
-        "seller": first_text(sel, rules.seller),
+        "seller": first_text(sel, rules.seller) or seller_in_phrase(first_text(sel, rules.seller_phrase)),
         "brand": _BRAND_NOISE.sub("", first_text(sel, rules.brand) or "").strip() or None,
     }
 

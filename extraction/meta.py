@@ -66,4 +66,7 @@ def extract_meta(sel: Selector, url: str | None) -> dict[str, Any]:
         "images": absolute(sel.xpath("//meta[@property='og:image' or @name='og:image']/@content")
                            .getall(), url),
         "description": text(_meta(sel, "og:description", "description")),
+        # Not fields: what the page says it is, and the site's name (for cleaning titles).
+        "og_type": (_meta(sel, "og:type") or "").lower() or None,
+        "site_name": text(_meta(sel, "og:site_name", "application-name")),
     }

@@ -16,6 +16,7 @@ LAYERS = (STRUCTURED, META, STATE, MARKETPLACE, HEURISTIC)
 
 FIELDS = ("title", "price", "currency", "sku", "availability", "brand", "images", "seller",
           "description", "attributes")
+PRODUCT_OG_TYPES = frozenset({"product", "og:product", "product.item", "product.group"})
 IN_STOCK = "InStock"
 OUT_OF_STOCK = "OutOfStock"
 
@@ -51,6 +52,11 @@ class PageExtraction:
     attributes: dict[str, str] = field(default_factory=dict)
     results: list[ResultCard] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    # The page's declared OpenGraph type ("product", "website"...), lower-cased.
+    og_type: str | None = None
+    # The page's own markup lists several products (tiles, an ItemList) and describes none
+    # itself: a category or search page, whatever price a tile shows.
+    listing: bool = False
 
     @property
     def external_id(self) -> str | None:
@@ -76,9 +82,17 @@ class PageExtraction:
         return [name for name in (*FIELDS, "results") if getattr(self, name) in (None, "", [], {})]
 
     @property
+    def declares_product(self) -> bool:
+        """og:type says the page is one product (``product``, ``og:product``, ``product.item``)."""
+        return self.og_type in PRODUCT_OG_TYPES
+
+    @property
     def is_product(self) -> bool:
-        """True when the page looks like a single listing (a title and a price or an id)."""
-        return bool(self.title) and (self.price is not None or bool(self.sku))
+        """True when the page looks like a single listing: not a listing page, a title, and a
+        price, an id or an og:type of product."""
+        if self.listing or not self.title:
+            return False
+        return self.price is not None or bool(self.sku) or self.declares_product
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form: Decimal as string, every field present (None when absent)."""
@@ -95,5 +109,6 @@ class PageExtraction:
             "description": self.description,
             "attributes": dict(self.attributes) or None,
             "results": [card.to_dict() for card in self.results] or None,
+            "og_type": self.og_type,
             "sources": dict(self.sources),
         }

@@ -112,12 +112,10 @@ def _product_fields(product: dict[str, Any], base: str | None) -> dict[str, Any]
     }
 
 
-def _main_products(data: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    """Main Product nodes, JSON-LD first; ones carrying offers come before bare ones."""
-    products = [node for syntax in ("json-ld", "microdata")
-                for node, top in _walk(data.get(syntax, []))
-                if top and _types(node) & _PRODUCT_TYPES]
-    return sorted(products, key=lambda p: not p.get("offers"))
+def _top_products(data: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Main (not related, not variant) Product nodes in page order, JSON-LD first."""
+    return [node for syntax in ("json-ld", "microdata") for node, top in _walk(data.get(syntax, []))
+            if top and _types(node) & _PRODUCT_TYPES]
 
 
 def _item_list_cards(data: dict[str, list[Any]], base: str | None) -> list[ResultCard]:
@@ -140,11 +138,43 @@ def _item_list_cards(data: dict[str, list[Any]], base: str | None) -> list[Resul
     return cards
 
 
+def _tile_cards(products: list[dict[str, Any]], page: str | None) -> list[ResultCard]:
+    """Cards for top-level Products that are tiles of a listing, else none.
+
+    Several distinct top-level Products, each linking elsewhere than this page, are a
+    category or search page's tiles. A product page's own Product has no URL or this page's,
+    so its "related products" repeated at top level never qualify.
+    """
+    here = canonical_url(page) if page else None
+    cards: dict[str, ResultCard] = {}
+    for product in products:
+        links = absolute(product.get("url"), page)
+        if not links or not links[0].startswith("http"):
+            return []
+        link = canonical_url(links[0])
+        if link == here:
+            return []
+        fields = _product_fields(product, page)
+        cards.setdefault(link, ResultCard(url=link, title=fields["title"], price=fields["price"],
+                                          currency=fields["currency"]))
+    titles = {card.title for card in cards.values()}
+    return list(cards.values()) if len(cards) >= 2 and len(titles) >= 2 else []
+
+
 def extract_structured(html: str, url: str | None) -> tuple[dict[str, Any], list[ResultCard]]:
-    """(main product fields, result cards) from the page's schema.org markup."""
+    """(main product fields, result cards) from the page's schema.org markup.
+
+    A page whose markup is a list of products (tiles, an ItemList) and no product of its own
+    gives no product fields, only cards.
+    """
     data = structured_data(html, url)
+    products = _top_products(data)
+    tiles = _tile_cards(products, url)
+    if tiles:
+        return {}, tiles
+    # Nodes carrying offers before bare ones (a Product repeated without its price).
+    products.sort(key=lambda p: not p.get("offers"))
     merged: dict[str, Any] = {}
-    products = _main_products(data)
     # Only nodes describing the same product: shops repeat "related products" as top-level items.
     name = text(products[0].get("name")) if products else None
     for product in products:

@@ -158,3 +158,77 @@ def test_to_dict_is_json_able() -> None:
     page = extract_page(_jsonld({"@type": "Product", "name": "P", "offers": {"price": "1.50"}}))
     data = json.loads(json.dumps(page.to_dict()))
     assert data["price"] == "1.50" and data["seller"] is None and data["sources"]["price"] == "structured"
+
+
+_TILE = ('<div itemscope itemtype="https://schema.org/Product"><a itemprop="url" href="/p/{n}">'
+         '<span itemprop="name">Phone {n}</span></a><div itemprop="offers" itemscope '
+         'itemtype="https://schema.org/Offer"><meta itemprop="price" content="1{n}.00">'
+         '<meta itemprop="priceCurrency" content="EUR"></div></div>')
+
+
+def test_several_top_level_microdata_products_are_result_cards() -> None:
+    html = "<html><body><h1>Phones</h1>" + "".join(_TILE.format(n=n) for n in range(3)) + "</body></html>"
+    page = extract_page(html, url="https://shop.example/phones/")
+    assert [card.to_dict() for card in page.results] == [
+        {"title": f"Phone {n}", "url": f"https://shop.example/p/{n}", "price": f"1{n}.00", "currency": "EUR"}
+        for n in range(3)]
+    assert (page.listing, page.is_product, page.price, page.sku, page.sources["results"]) == (
+        True, False, None, None, STRUCTURED)
+
+
+def test_several_top_level_jsonld_products_are_result_cards() -> None:
+    html = "".join(_jsonld({"@type": "Product", "name": f"Case {n}", "url": f"/c/{n}",
+                            "offers": {"price": f"{n}.50", "priceCurrency": "GBP"}}) for n in (1, 2))
+    page = extract_page(html, url="https://shop.example/cases/")
+    assert [(c.url, c.title, c.price) for c in page.results] == [
+        ("https://shop.example/c/1", "Case 1", Decimal("1.50")),
+        ("https://shop.example/c/2", "Case 2", Decimal("2.50"))]
+    assert page.is_product is False
+
+
+def test_product_with_related_products_at_top_level_stays_a_product() -> None:
+    # The page's own Product links to the page (or not at all): the others are related items.
+    html = (_jsonld({"@type": "Product", "name": "Case 1", "url": "https://shop.example/c/1",
+                     "offers": {"price": "1.50", "priceCurrency": "GBP"}})
+            + _jsonld({"@type": "Product", "name": "Case 2", "url": "/c/2",
+                       "offers": {"price": "2.50", "priceCurrency": "GBP"}}))
+    page = extract_page(html, url="https://shop.example/c/1")
+    assert (page.title, page.price, page.results, page.is_product) == ("Case 1", Decimal("1.50"), [], True)
+
+
+def test_og_type_product_makes_a_product_page_without_a_price() -> None:
+    html = ('<html><head><meta property="og:type" content="Product"></head>'
+            "<body><h1>Handmade bowl</h1></body></html>")
+    page = extract_page(html, url="https://shop.example/bowl")
+    assert (page.og_type, page.price, page.is_product) == ("product", None, True)
+    assert extract_page("<h1>Handmade bowl</h1>").is_product is False
+
+
+def test_title_skips_placeholders_leading_prices_and_site_names() -> None:
+    html = ('<html><head><title>Oak desk lamp... From &amp;Price; | Lumo</title>'
+            '<meta property="og:title" content="€19.99 -40% | Oak desk lamp with brass foot - Lumo">'
+            '<meta property="og:site_name" content="Lumo"></head>'
+            '<body><h1>Oak desk lamp with brass foot</h1></body></html>')
+    page = extract_page(html, url="https://www.lumo.fr/lamp")
+    assert (page.title, page.sources["title"]) == ("Oak desk lamp with brass foot", HEURISTIC)
+
+
+def test_title_drops_a_site_suffix_and_prefers_the_h1_it_truncates() -> None:
+    html = ('<meta property="og:title" content="Oak desk lamp with brass foot | Lumo">'
+            "<h1>Oak desk lamp with brass foot</h1>")
+    assert extract_page(html, url="https://www.lumo.fr/lamp").title == "Oak desk lamp with brass foot"
+    html = ('<meta property="og:title" content="Oak desk lamp with bra…">'
+            "<h1>Oak desk lamp with brass foot, 40 cm</h1>")
+    assert extract_page(html, url="https://www.lumo.fr/lamp").title == "Oak desk lamp with brass foot, 40 cm"
+    # Extra words that are not the site or a price are the specific part: the longer title stays.
+    html = '<meta property="og:title" content="Oak desk lamp - 40 cm"><h1>Oak desk lamp</h1>'
+    assert extract_page(html, url="https://www.lumo.fr/lamp").title == "Oak desk lamp - 40 cm"
+
+
+def test_amazon_seller_from_the_merchant_phrase() -> None:
+    for phrase, seller in [("Expédié et vendu par Amazon.", "Amazon"),
+                           ("Ships from and sold by Gadget Hub.", "Gadget Hub"),
+                           ("Verkauf und Versand durch Foo GmbH.", "Foo GmbH")]:
+        html = f'<span id="productTitle">Kettle</span><div id="merchant-info">{phrase}</div>'
+        page = extract_page(html, url="https://www.amazon.fr/dp/B000000001")
+        assert (page.seller, page.sources["seller"]) == (seller, MARKETPLACE)

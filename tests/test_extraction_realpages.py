@@ -18,8 +18,8 @@ def _page(shared_dir: Path, name: str, url: str | None = None):
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("dhgate/dhgate_ie_item_1087570533_utf16le.html",
-     ("Skin Scraping Resin Guasha Massage Board Face Eye SPA... From &Price; | DHgate", Decimal("4.36"),
-      "USD", "1087570533", "xing07")),
+     ("Skin Scraping Resin Guasha Massage Board Face Eye SPA Massager Plate for Body Meridian Neck Back "
+      "Scalp Promote Blood Circulation 251204", Decimal("4.36"), "USD", "1087570533", "xing07")),
     ("ebay/ebay_com_item_226771798286_2025.html",
      ("NVIDIA GeForce RTX 5090 FE Founders Edition", Decimal("3971.45"), "USD", "226771798286",
       "salomon0651")),
@@ -29,10 +29,10 @@ def _page(shared_dir: Path, name: str, url: str | None = None):
     ("amazon/amazon_fr_dp_B082QBCYY8.html",
      ("PetSafe Siège de sécurité pour chiens Happy Ride – Pour voitures, grands véhicules et 4x4 - "
       "Ceinture de sécurité incluse - Doublure molletonnée résistante lavable à la machine, Marron clair "
-      "matelassé", Decimal("66.75"), "EUR", "B082QBCYY8", None)),
+      "matelassé", Decimal("66.75"), "EUR", "B082QBCYY8", "Amazon")),
     ("aliexpress/aliexpress_he_item_32993251330_iphone_se.html",
-     ("€97.39 40% OFF|מקורי Apple iPhone SE סמארטפון נייד טלפון A9 Dual Core 2GB RAM 16/64GB ROM 4.0 "
-      "''12MP טביעות אצבע 4G LTE Smartphone|טלפונים ניידים| - AliExpress", Decimal("97.39"), "EUR",
+     ("מקורי Apple iPhone SE סמארטפון נייד טלפון A9 Dual Core 2GB RAM 16/64GB ROM 4.0 "
+      "''12MP טביעות אצבע 4G LTE Smartphone", Decimal("97.39"), "EUR",
       "32993251330", "Summer Technology Co.,Ltd.")),
     ("classifieds/olx_com_pk_item_1021493409_infinix_phone.html",
      ("INFINIX HOT 10 6/128 WALA BOX PACK WARRANTY WALA", Decimal("23450"), "PKR", "1021493409",
@@ -99,8 +99,8 @@ def test_zyte_benchmark_floor(shared_dir: Path) -> None:
     result = evaluate_zyte(shared_dir)
     assert result["pages"] == 18
     f1 = {name: m["f1"] for name, m in result["metrics"].items()}
-    # Floors are the figures measured when the extractor was written (rounded down).
-    assert f1["price"] >= 0.882
+    # Floors are the latest measured figures (rounded down): a change may only raise them.
+    assert f1["price"] >= 0.941
     assert f1["sku"] >= 0.914
     assert f1["availability"] >= 1.0
     section = render_extraction_section(result)

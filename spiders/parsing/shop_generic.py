@@ -155,17 +155,18 @@ def discover_links(response: TextResponse, page: PageExtraction | None = None,
                      listings=list(found["listings"]))
 
 
-def _declares_product(response: TextResponse, page: PageExtraction) -> bool:
+def _declares_product(page: PageExtraction) -> bool:
     """The page says it is one product: structured or meta-tag data, or og:type=product."""
-    og_type = (response.css('meta[property="og:type"]::attr(content)').get() or "").strip().lower()
-    if og_type in {"product", "og:product", "product.item"}:
-        return True
     declared = {page.sources.get(name) for name in ("price", "sku")}
-    return bool(declared & {"structured", "meta"})
+    return page.declares_product or bool(declared & {"structured", "meta"})
 
 
 def _product_tiles(response: TextResponse) -> int:
-    """Top-level microdata Products: more than one means a listing page, not a product page."""
+    """Top-level microdata Products, linked or not.
+
+    The extractor turns tiles that carry their own URL into result cards (and the page into a
+    listing); tiles whose link sits outside their markup still mean a listing page.
+    """
     return len(response.xpath(
         "//*[@itemscope][contains(@itemtype, 'schema.org/Product')]"
         "[not(ancestor::*[@itemscope])]"))
@@ -190,7 +191,7 @@ def parse_product_page(response: TextResponse, fetched_at: datetime | None = Non
                        page: PageExtraction | None = None) -> ListingItem | None:
     """The page's listing when it declares a product (schema.org or product meta), else None."""
     page = page if page is not None else extract_page(response.text, response.url)
-    if not page.is_product or not _declares_product(response, page) or _product_tiles(response) > 1:
+    if not page.is_product or not _declares_product(page) or _product_tiles(response) > 1:
         return None
     url = canonical_page_url(response)
     title = clean_text(page.title)
