@@ -82,6 +82,12 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
     ],
 }
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+# Bounded browser: pages are closed by scrapy-playwright after each response (spiders never
+# keep them), and at most this many contexts and pages are open at once.
+PLAYWRIGHT_MAX_CONTEXTS = 2
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+THUMBWATCH_BROWSER_LOAD_MEDIA = False
+PLAYWRIGHT_ABORT_REQUEST = None if THUMBWATCH_BROWSER_LOAD_MEDIA else "crawler.browser.abort_heavy_request"
 
 
 def playwright_settings() -> dict[str, object]:

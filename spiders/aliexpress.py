@@ -2,7 +2,8 @@
 
 AliExpress renders its results and item pages with JavaScript: a plain fetch gets a shell.
 Every page is loaded by scrapy-playwright, which waits for a result link or the item title.
-Images, fonts and media are aborted before they load. The spider never takes the Playwright
+Images, fonts and media are aborted before they load (``crawler.browser``). The spider never
+takes the Playwright
 page (no ``playwright_include_page``), so scrapy-playwright closes every page itself, on
 failure too. Listing ids are global: every subdomain stores under "aliexpress.com".
 """
@@ -12,8 +13,6 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from playwright.async_api import Page, Route
-from scrapy import Request
 from scrapy_playwright.page import PageMethod
 
 from crawler.settings import playwright_settings
@@ -21,20 +20,7 @@ from spiders.marketplace import MarketplaceSpider
 from spiders.parsing import aliexpress
 
 RENDER_TIMEOUT_MS = 30_000
-BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
 _NOT_SLUG = re.compile(r"[^\w]+")
-
-
-async def _abort_heavy(route: Route) -> None:
-    if route.request.resource_type in BLOCKED_RESOURCES:
-        await route.abort()
-    else:
-        await route.continue_()
-
-
-async def block_heavy_resources(page: Page, request: Request) -> None:
-    """``playwright_page_init_callback``: no images, fonts or media (evidence is the HTML)."""
-    await page.route("**/*", _abort_heavy)
 
 
 class AliexpressSpider(MarketplaceSpider):
@@ -44,9 +30,14 @@ class AliexpressSpider(MarketplaceSpider):
     build_next_pages = True
     custom_settings: ClassVar[dict[str, Any] | None] = playwright_settings()
     domain_locales: ClassVar[dict[str, str]] = {
-        "aliexpress.com": "intl", "fr.aliexpress.com": "fr", "es.aliexpress.com": "es",
-        "de.aliexpress.com": "de", "it.aliexpress.com": "it", "nl.aliexpress.com": "nl",
-        "pt.aliexpress.com": "pt", "pl.aliexpress.com": "pl",
+        "aliexpress.com": "intl",
+        "fr.aliexpress.com": "fr",
+        "es.aliexpress.com": "es",
+        "de.aliexpress.com": "de",
+        "it.aliexpress.com": "it",
+        "nl.aliexpress.com": "nl",
+        "pt.aliexpress.com": "pt",
+        "pl.aliexpress.com": "pl",
     }
     default_domains = ("aliexpress.com",)
 
@@ -65,10 +56,12 @@ class AliexpressSpider(MarketplaceSpider):
         download_ms = self.settings.getfloat("DOWNLOAD_TIMEOUT", 30.0) * 1000
         return {
             "playwright": True,
-            "playwright_page_init_callback": block_heavy_resources,
             "playwright_page_goto_kwargs": {"timeout": download_ms},
             "playwright_page_methods": [
-                PageMethod("wait_for_selector", aliexpress.READY_SELECTOR,
-                           timeout=max(download_ms, RENDER_TIMEOUT_MS)),
+                PageMethod(
+                    "wait_for_selector",
+                    aliexpress.READY_SELECTOR,
+                    timeout=max(download_ms, RENDER_TIMEOUT_MS),
+                ),
             ],
         }

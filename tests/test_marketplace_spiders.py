@@ -10,7 +10,7 @@ from scrapy.utils.test import get_crawler
 from matching import load_catalog
 from matching.terms import SEARCH_TERMS, VOCAB
 from matching.text import fold
-from spiders.aliexpress import AliexpressSpider, block_heavy_resources
+from spiders.aliexpress import AliexpressSpider
 from spiders.amazon import AmazonSpider
 from spiders.cdiscount import CdiscountSpider
 from spiders.common import SpiderArgumentError
@@ -111,7 +111,6 @@ def test_marketplaces_and_defaults() -> None:
     assert spider.domains == ("aliexpress.com",)
     meta = spider.request_meta()
     assert meta["playwright"] is True
-    assert meta["playwright_page_init_callback"] is block_heavy_resources
     assert "playwright_include_page" not in meta
     for polite in ("DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY"):
         for cls in (EbaySpider, AmazonSpider, AliexpressSpider, DhgateSpider, LeboncoinSpider,
