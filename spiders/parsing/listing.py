@@ -48,11 +48,17 @@ def listing_from_page(response: TextResponse, site: str, marketplace: str,
     listing_id = external_id(response.url) or page.sku
     if not listing_id:
         raise MalformedPage(response.url, "no listing id in the URL or the page")
+    return item_from_page(page, marketplace, listing_id, canonical_url(response.url), page.title, fetched_at)
+
+
+def item_from_page(page: PageExtraction, marketplace: str, external_id: str, url: str, title: str,
+                   fetched_at: datetime | None = None) -> ListingItem:
+    """A `ListingItem` from the extractor's reading of a product page."""
     return ListingItem(
         marketplace=marketplace,
-        external_id=listing_id,
-        url=canonical_url(response.url),
-        title=page.title,
+        external_id=external_id,
+        url=url,
+        title=title,
         fetched_at=now_utc(fetched_at),
         description=page.description or "",
         price=page.price,

@@ -24,7 +24,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 from crawler.items import ListingItem
 from crawler.normalise import canonical_url, clean_text
 from extraction import PageExtraction, extract_page
-from spiders.parsing import now_utc
+from spiders.parsing.listing import item_from_page
 
 # Path segments of pages no crawler should open: they change state, need a login, or are
 # per-visitor. Matched against whole segments and segment prefixes ("my-account", "login.php").
@@ -197,16 +197,4 @@ def parse_product_page(response: TextResponse, fetched_at: datetime | None = Non
     title = clean_text(page.title)
     if not title:
         return None
-    return ListingItem(
-        marketplace=shop_host(url),
-        external_id=clean_text(page.sku) or url_id(url),
-        url=url,
-        title=title,
-        fetched_at=now_utc(fetched_at),
-        description=page.description or "",
-        price=page.price,
-        currency=page.currency,
-        seller_name=page.seller,
-        image_urls=list(page.images),
-        attributes=dict(page.attributes),
-    )
+    return item_from_page(page, shop_host(url), clean_text(page.sku) or url_id(url), url, title, fetched_at)
