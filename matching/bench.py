@@ -213,9 +213,9 @@ def _rate(matcher: Matcher, listings: list[tuple[str, str]]) -> tuple[float, int
 def bench_matcher(n: int = 100_000, seed: int = 1) -> dict[str, float | int]:
     """Listings/s of `score_many` (as used, and on one core) and of the naive loop, and their ratio.
 
-    `ours_per_s` is `score_many` as the CLI runs it: from `PARALLEL_MIN` listings on it uses a
-    helper process, whose start-up is included. `single_process_per_s` is the same matcher with
-    the helper switched off (on up to 20,000 listings); the naive loop runs on up to 5,000.
+    `ours_per_s` is `score_many` as the CLI runs it: from `PARALLEL_MIN` listings on it uses
+    helper processes, whose start-up is included. `single_process_per_s` is the same matcher with
+    the helpers switched off (on up to 20,000 listings); the naive loop runs on up to 5,000.
     """
     matcher: Matcher = get_matcher()
     listings = synthetic_listings(n, seed)

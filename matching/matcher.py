@@ -64,6 +64,10 @@ _RISK_TEXT = {
 }
 
 _RISK_KEYS = tuple(("risk_" + name, _RISK_TEXT[name]) for name in RISK_CLASSES)
+# Most listings hold none of a group's classes: one set test spares a lookup per class.
+_FORM_KEYS = frozenset(key for key, _, _ in _FORM_CLASSES)
+_RISK_KEY_SET = frozenset(key for key, _ in _RISK_KEYS)
+_SIMPLE_NEGATIVE_KEYS = frozenset(key for key, _, _, _ in _SIMPLE_NEGATIVES)
 # Every model code (see names.CODE_RE) contains one of these; most listings contain none.
 _CODE_HINTS = ("bm", "b m", "j", "t", "fly")
 _NO_SPANS: list[_Span] = []
@@ -186,21 +190,23 @@ class Matcher:
         self._spec_reasons(extract_specs(text), next(iter(devices.values()), None), add)
         no_sim = get("no_sim", _NO_SPANS)
         sim_spans = [s for s in get("sim", _NO_SPANS) if not _overlaps(s, no_sim)]
-        for key, points, msg in self._form_classes:
-            spans = get(key)
-            if spans:
-                add(key, msg, points, spans[0])
+        if not _FORM_KEYS.isdisjoint(found):
+            for key, points, msg in self._form_classes:
+                spans = get(key)
+                if spans:
+                    add(key, msg, points, spans[0])
         if sim_spans:
             add("sim", "takes a SIM card", w.sim, sim_spans[0])
 
         # (d) risk claims
         risk_total = 0.0
-        for key, msg in _RISK_KEYS:
-            spans = get(key)
-            if spans and risk_total < w.risk_cap:
-                pts = min(w.risk_claim, w.risk_cap - risk_total)
-                risk_total += pts
-                add(key, msg, pts, spans[0])
+        if not _RISK_KEY_SET.isdisjoint(found):
+            for key, msg in _RISK_KEYS:
+                spans = get(key)
+                if spans and risk_total < w.risk_cap:
+                    pts = min(w.risk_claim, w.risk_cap - risk_total)
+                    risk_total += pts
+                    add(key, msg, pts, spans[0])
 
         # (e) hard negatives and accessories
         self._negatives(found, title_phone, sim_spans, t_end, text, add)
@@ -346,10 +352,11 @@ class Matcher:
                         acc,
                     )
                     break
-        for key, points, msg, title_only in self._simple_negatives:
-            spans = get(key)
-            if spans and (not title_only or spans[0][0] < t_end):
-                add(key, msg, points, spans[0])
+        if not _SIMPLE_NEGATIVE_KEYS.isdisjoint(found):
+            for key, points, msg, title_only in self._simple_negatives:
+                spans = get(key)
+                if spans and (not title_only or spans[0][0] < t_end):
+                    add(key, msg, points, spans[0])
         for span in get("smartphone", _NO_SPANS):
             if not PAIRING_CUE.search(text[max(0, span[0] - 30) : span[0]]):
                 add("smartphone", "smartphone, not a thumb phone", w.smartphone, span)

@@ -1,4 +1,4 @@
-"""Helper processes that score a large `Matcher.score_many` batch on the machine's other cores.
+"""Helper processes, one per core, that score a large `Matcher.score_many` batch.
 
 A helper is a plain `python -c` child running `serve`, fed over its stdin/stdout pipes, not a
 `multiprocessing` pool: spawn and forkserver re-run the caller's main script in the child (a

@@ -85,6 +85,7 @@ def word_regex(fragments: Iterable[str]) -> re.Pattern[str]:
 
 
 _DISPATCH_CACHE_SIZE = 100_000
+_WORD = re.compile(r"\w+")
 _META = set("\\()[]{}?*+|.^$")
 _LEADING_SPACE = re.compile(r"^(?:\\s[*+?]?|\[\\s-\][*+?]?|\s\??)+")
 
@@ -219,12 +220,18 @@ class VocabIndex:
             )
             for prefix, per_class in by_prefix.items()
         }
-        prefixes = [p for p, per_class in by_prefix.items() if any(None in w for _, w in per_class.values())]
-        whole = {w for per_class in by_prefix.values() for _, words in per_class.values() for w in words if w}
-        # Only words starting with some trigger are visited: trie-shaped regexes find them in C.
-        self._candidates = re.compile(
-            r"(?<!\w)(?=" + trie_regex(prefixes, whole) + r")\w+"
-        )
+        # Dispatch goes by the word (`\w+`) at a position, so a trigger with punctuation in it is
+        # never reached (see `literal_start`) and is left out.
+        groups = [
+            (prefix, words)
+            for prefix, entries in self.triggers.items()
+            if _WORD.fullmatch(prefix)
+            for _, _, words in entries
+        ]
+        prefixes = [prefix for prefix, words in groups if words is None]
+        whole_words = {word for _, words in groups if words is not None for word in words if word}
+        # Only words that some class can start at are visited: a trie-shaped regex finds them in C.
+        self._candidates = re.compile(r"(?<!\w)((?=" + trie_regex(prefixes, whole_words) + r")\w+)")
         self._dispatch: dict[str, _Entries] = {}
 
     def _entries(self, word: str) -> _Entries:
@@ -245,25 +252,29 @@ class VocabIndex:
         found: dict[str, list[tuple[int, int]]] = {}
         ends: dict[str, int] = {}
         dispatch = self._dispatch.get
-        for m in self._candidates.finditer(text):
-            word = m.group()
+        # `split` hands over the candidate words and the text between them as plain strings: match
+        # objects from `finditer` cost more than the rest of the scan.
+        parts = self._candidates.split(text)
+        pos = 0
+        for gap, word in zip(parts[::2], parts[1::2], strict=False):  # one more gap than words
+            pos += len(gap)
             entries = dispatch(word)
             if entries is None:
                 entries = self._entries(word)
+            start, pos = pos, pos + len(word)
             if not entries:
                 continue
-            pos = m.start()
             for name, pattern in entries:
-                if pos < ends.get(name, -1):
+                if start < ends.get(name, -1):
                     continue
-                hit = pattern.match(text, pos)
+                hit = pattern.match(text, start)
                 if hit is not None:
                     end = hit.end()
                     spans = found.get(name)
                     if spans is None:
-                        found[name] = [(pos, end)]
+                        found[name] = [(start, end)]
                     else:
-                        spans.append((pos, end))
+                        spans.append((start, end))
                     ends[name] = end
         for name in self.always:
             spans = [h.span() for h in self.patterns[name].finditer(text)]
