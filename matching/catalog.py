@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-__all__ = ["CATALOG_SCHEMA_VERSION", "Catalog", "CatalogError", "Device", "load_catalog"]
+__all__ = [
+    "CATALOG_SCHEMA_VERSION",
+    "FACT_FIELDS",
+    "Catalog",
+    "CatalogError",
+    "Device",
+    "build_catalog",
+    "catalog_from_document",
+    "load_catalog",
+]
 
 CATALOG_SCHEMA_VERSION = 1
 DEFAULT_CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
@@ -33,7 +43,7 @@ FAMILIES = frozenset(
         "keyfob",
     }
 )
-_FACT_FIELDS = frozenset(
+FACT_FIELDS = frozenset(
     {
         "aliases",
         "dimensions_mm",
@@ -48,7 +58,14 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class CatalogError(ValueError):
-    """The catalog file is missing, is not YAML, or does not follow the schema."""
+    """The catalog file is missing, unreadable, or does not follow the schema.
+
+    `problems` holds every problem found, one self-contained line each (file, row, field).
+    """
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems: tuple[str, ...] = problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,17 +132,6 @@ class _DeviceModel(BaseModel):
             raise ValueError("aliases must not be blank")
         return value
 
-    @model_validator(mode="after")
-    def _sourced(self) -> _DeviceModel:
-        # A fact without a source address is exactly what the catalog must not hold.
-        unknown = set(self.sources) - _FACT_FIELDS
-        if unknown:
-            raise ValueError(f"sources name unknown fields {sorted(unknown)}")
-        for name in sorted(_FACT_FIELDS - {"aliases"}):
-            if getattr(self, name) not in (None, []) and not self.sources.get(name):
-                raise ValueError(f"field {name!r} has a value but no source in 'sources'")
-        return self
-
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
@@ -144,12 +150,24 @@ class Catalog:
         raise KeyError(device_id)
 
 
-def _format_error(index: int, device_id: object, exc: ValidationError) -> str:
-    parts = []
+def _source_problems(model: _DeviceModel) -> list[str]:
+    # A fact without a source address is exactly what the catalog must not hold.
+    problems = [
+        f"field 'sources.{name}': {name!r} is not a fact field (one of {sorted(FACT_FIELDS)})"
+        for name in sorted(set(model.sources) - FACT_FIELDS)
+    ]
+    for name in sorted(FACT_FIELDS - {"aliases"}):
+        if getattr(model, name) not in (None, []) and not model.sources.get(name):
+            problems.append(f"field 'sources': {name!r} has a value but no source in 'sources'")
+    return problems
+
+
+def _field_problems(exc: ValidationError) -> list[str]:
+    problems = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(device)"
-        parts.append(f"field {loc!r}: {err['msg']}")
-    return f"device #{index} (id {device_id!r}): " + "; ".join(parts)
+        problems.append(f"field {loc!r}: {err['msg']}")
+    return problems
 
 
 def _to_device(model: _DeviceModel) -> Device:
@@ -170,17 +188,42 @@ def _to_device(model: _DeviceModel) -> Device:
     )
 
 
-def load_catalog(path: Path | None = None) -> Catalog:
-    """Read and validate a catalog file (default: the bundled `matching/catalog.yaml`)."""
-    path = Path(path) if path is not None else DEFAULT_CATALOG_PATH
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read catalog: {exc}") from exc
-    try:
-        data: Any = yaml.safe_load(raw_bytes)
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML: {exc}") from exc
+def build_catalog(path: Path, raw_bytes: bytes, rows: Sequence[tuple[str, Any]]) -> Catalog:
+    """Validate parsed device records and build the `Catalog` (version: sha256 of `raw_bytes`).
+
+    `rows` pairs each record with where it came from ("device #3", "line 5"), so that every
+    problem names the file, the row, the device id and the field. All rows are checked before
+    raising, so one run of `thumbwatch catalog validate` lists every problem.
+    """
+    if not rows:
+        raise CatalogError(f"{path}: field 'devices' must be a non-empty list")
+    devices: list[Device] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for where, raw in rows:
+        if not isinstance(raw, dict):
+            problems.append(f"{path}: {where} (id None): must be a mapping")
+            continue
+        prefix = f"{path}: {where} (id {raw.get('id')!r})"
+        try:
+            model = _DeviceModel.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(f"{prefix}: {p}" for p in _field_problems(exc))
+            continue
+        row_problems = _source_problems(model)
+        if model.id in seen:
+            row_problems.insert(0, "field 'id': duplicate id")
+        seen.add(model.id)
+        problems.extend(f"{prefix}: {p}" for p in row_problems)
+        if not row_problems:
+            devices.append(_to_device(model))
+    if problems:
+        raise CatalogError(*problems)
+    return Catalog(devices=tuple(devices), version=hashlib.sha256(raw_bytes).hexdigest(), path=path)
+
+
+def catalog_from_document(path: Path, raw_bytes: bytes, data: Any) -> Catalog:
+    """Validate a parsed YAML or JSON document: ``{schema_version: 1, devices: [...]}``."""
     if not isinstance(data, dict):
         raise CatalogError(f"{path}: top level must be a mapping with 'schema_version' and 'devices'")
     if data.get("schema_version") != CATALOG_SCHEMA_VERSION:
@@ -188,25 +231,36 @@ def load_catalog(path: Path | None = None) -> Catalog:
             f"{path}: field 'schema_version' is {data.get('schema_version')!r}, "
             f"expected {CATALOG_SCHEMA_VERSION}"
         )
+    unknown = sorted(set(data) - {"schema_version", "devices"})
+    if unknown:
+        raise CatalogError(f"{path}: unknown top-level fields {unknown}")
     raw_devices = data.get("devices")
     if not isinstance(raw_devices, list) or not raw_devices:
         raise CatalogError(f"{path}: field 'devices' must be a non-empty list")
-    devices: list[Device] = []
-    seen: set[str] = set()
-    for index, raw in enumerate(raw_devices):
-        device_id = raw.get("id") if isinstance(raw, dict) else None
-        if not isinstance(raw, dict):
-            raise CatalogError(f"{path}: device #{index} (id None): must be a mapping")
-        try:
-            model = _DeviceModel.model_validate(raw)
-        except ValidationError as exc:
-            raise CatalogError(f"{path}: {_format_error(index, device_id, exc)}") from exc
-        if model.id in seen:
-            raise CatalogError(f"{path}: device #{index} (id {model.id!r}): field 'id': duplicate id")
-        seen.add(model.id)
-        devices.append(_to_device(model))
-    return Catalog(
-        devices=tuple(devices),
-        version=hashlib.sha256(raw_bytes).hexdigest(),
-        path=path,
-    )
+    return build_catalog(path, raw_bytes, [(f"device #{i}", raw) for i, raw in enumerate(raw_devices)])
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """Read and validate a catalog file (default: the bundled `matching/catalog.yaml`).
+
+    ``.json`` and ``.csv`` files are read by `matching.catalog_io`; anything else is YAML.
+    """
+    path = Path(path) if path is not None else DEFAULT_CATALOG_PATH
+    if path.suffix.lower() in {".json", ".csv"}:
+        from matching.catalog_io import read_catalog_file  # catalog_io builds on this module
+
+        return read_catalog_file(path)
+    raw_bytes = read_bytes(path)
+    try:
+        data: Any = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from exc
+    return catalog_from_document(path, raw_bytes, data)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; a `CatalogError` naming the file when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read catalog: {exc}") from exc

@@ -234,31 +234,10 @@ def _write_hits(session: Session, scored: Sequence[tuple[int, int, Any]], now: d
     `scored` holds (listing id, snapshot id, match result). Returns the flagged hits written.
     """
     table = Hit.__table__
-
-    def values(listing_id: int, snapshot_id: int, match: Any) -> dict[str, Any]:
-        return {
-            "listing_id": listing_id,
-            "matcher_version": match.matcher_version,
-            "catalog_version": match.catalog_version,
-            "snapshot_id": snapshot_id,
-            "device_id": match.device_id,
-            "device_name": match.device_name,
-            "score": match.score,
-            "tier": match.tier,
-            "reasons": [reason.to_dict() for reason in match.reasons],
-            "updated_at": now,
-        }
-
-    flagged = [values(*row) for row in scored if row[2].flagged]
-    unflagged = [values(*row) for row in scored if not row[2].flagged]
+    flagged = [_hit_values(*row, now) for row in scored if row[2].flagged]
+    unflagged = [_hit_values(*row, now) for row in scored if not row[2].flagged]
     if flagged:
-        stmt = _insert(session, table)
-        key = ["listing_id", "matcher_version", "catalog_version"]
-        stmt = stmt.on_conflict_do_update(
-            index_elements=key,
-            set_={c: stmt.excluded[c] for c in flagged[0] if c not in key},
-        )
-        session.execute(stmt, [{**row, "created_at": now} for row in flagged])
+        _upsert_hit_rows(session, flagged, now)
     if unflagged:
         session.execute(
             update(table)
@@ -275,6 +254,90 @@ def _write_hits(session: Session, scored: Sequence[tuple[int, int, Any]], now: d
 
 
 _HIT_KEY = ("listing_id", "matcher_version", "catalog_version")
+
+
+def _hit_values(listing_id: int, snapshot_id: int | None, match: Any, now: datetime) -> dict[str, Any]:
+    return {
+        "listing_id": listing_id,
+        "matcher_version": match.matcher_version,
+        "catalog_version": match.catalog_version,
+        "snapshot_id": snapshot_id,
+        "device_id": match.device_id,
+        "device_name": match.device_name,
+        "score": match.score,
+        "tier": match.tier,
+        "reasons": [reason.to_dict() for reason in match.reasons],
+        "updated_at": now,
+    }
+
+
+def _upsert_hit_rows(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
+    table = Hit.__table__
+    stmt = _insert(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(_HIT_KEY),
+        set_={c: stmt.excluded[c] for c in rows[0] if c not in _HIT_KEY},
+    )
+    session.execute(stmt, [{**row, "created_at": now} for row in rows])
+
+
+def upsert_hits(session: Session, scored: Sequence[tuple[int, int | None, Any]], now: datetime) -> int:
+    """Upsert one hit per (listing id, snapshot id, match result), flagged or not.
+
+    Unlike a crawl, which only records flagged listings, a re-score must also record a verdict
+    of "not flagged" so that it supersedes an older flagged hit of the same listing.
+    """
+    if scored:
+        _upsert_hit_rows(session, [_hit_values(lid, sid, match, now) for lid, sid, match in scored], now)
+    return len(scored)
+
+
+def latest_hits(session: Session, listing_ids: Sequence[int]) -> dict[int, Hit]:
+    """Each listing's most recent hit of any matcher/catalog version (the one `list_hits` shows)."""
+    if not listing_ids:
+        return {}
+    ranked = (
+        select(
+            Hit.id.label("hit_id"),
+            func.row_number()
+            .over(partition_by=Hit.listing_id, order_by=(Hit.updated_at.desc(), Hit.id.desc()))
+            .label("rank"),
+        )
+        .where(Hit.listing_id.in_(list(listing_ids)))
+        .subquery()
+    )
+    stmt = select(Hit).join(ranked, (ranked.c.hit_id == Hit.id) & (ranked.c.rank == 1))
+    return {hit.listing_id: hit for hit in session.scalars(stmt)}
+
+
+def hits_for_version(
+    session: Session, listing_ids: Sequence[int], matcher_version: str, catalog_version: str
+) -> dict[int, Hit]:
+    """The hits of these listings for one matcher and catalog version, by listing id."""
+    if not listing_ids:
+        return {}
+    stmt = select(Hit).where(
+        Hit.listing_id.in_(list(listing_ids)),
+        Hit.matcher_version == matcher_version,
+        Hit.catalog_version == catalog_version,
+    )
+    return {hit.listing_id: hit for hit in session.scalars(stmt)}
+
+
+def current_snapshot_ids(session: Session, listing_ids: Sequence[int]) -> dict[int, int]:
+    """Listing id -> id of the snapshot holding the listing's current content (its content hash)."""
+    if not listing_ids:
+        return {}
+    stmt = (
+        select(Listing.id, ListingSnapshot.id)
+        .join(
+            ListingSnapshot,
+            (ListingSnapshot.listing_id == Listing.id)
+            & (ListingSnapshot.content_hash == Listing.content_hash),
+        )
+        .where(Listing.id.in_(list(listing_ids)))
+    )
+    return {listing_id: snapshot_id for listing_id, snapshot_id in session.execute(stmt)}
 
 
 def store_listings(
