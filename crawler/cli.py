@@ -205,11 +205,12 @@ def match(
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip malformed lines.")] = False,
 ) -> None:
     """Score listings from a JSON Lines file against the device catalog."""
+    from crawler.catalog_store import active_catalog_path
     from crawler.match_file import match_lines
     from matching import get_matcher
 
     def run() -> Any:
-        matcher = get_matcher(get_settings().catalog_path)
+        matcher = get_matcher(active_catalog_path(get_settings()))
         source = str(input_path) if input_path else "<stdin>"
         if input_path is not None and not input_path.is_file():
             raise UsageProblem(f"input file {input_path} does not exist")
@@ -323,6 +324,20 @@ def bench(
     report = run_benchmarks(listings, matcher_listings, shared_dir, progress=err.print)
     output.write_text(report, encoding="utf-8")
     err.print(f"results written to {output}", highlight=False)
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules (they import this one lazily)."""
+    from crawler.catalog_command import catalog_app
+    from crawler.eval_command import eval_command
+    from crawler.rescore import rescore_command
+
+    app.command("eval")(eval_command)
+    app.command("rescore")(rescore_command)
+    app.add_typer(catalog_app, name="catalog")
+
+
+_register_commands()
 
 
 @db_app.command("upgrade")

@@ -1,7 +1,8 @@
 """The device catalog: loads `catalog.yaml`, validates it with pydantic and exposes frozen `Device`s.
 
-The YAML is data (ids, aliases, sourced specs); this module owns its schema. Every validation
-error names the device by index and id and the offending field, so a bad edit is found at once.
+The YAML is data (ids, aliases, sourced specs); this module owns its schema, which JSON and CSV
+catalogs (`matching.catalog_io`) share. Every validation error names the file, the device (index
+or CSV line, and id) and the offending field, so a bad edit is found at once.
 """
 
 from __future__ import annotations

@@ -56,10 +56,11 @@ class SandboxSpiderArguments(BaseModel):
 
 def default_queries() -> tuple[str, ...]:
     """The catalog's search terms (imported late: matching is only needed for a real crawl)."""
+    from crawler.catalog_store import active_catalog_path
     from crawler.config import get_settings
     from matching import load_catalog, search_queries
 
-    return tuple(search_queries(load_catalog(get_settings().catalog_path)))
+    return tuple(search_queries(load_catalog(active_catalog_path(get_settings()))))
 
 
 class SandboxSpider(ErrbackMixin, scrapy.Spider):

@@ -4,6 +4,7 @@ repository functions and the Alembic migrations that define the schema."""
 from storage.db import DatabaseError, create_db_engine, session_factory, upgrade_database
 from storage.models import (
     Base,
+    CatalogImport,
     CrawlRun,
     Hit,
     Listing,
@@ -16,6 +17,7 @@ from storage.models import (
 
 __all__ = [
     "Base",
+    "CatalogImport",
     "CrawlRun",
     "DatabaseError",
     "Hit",

@@ -201,3 +201,20 @@ class Hit(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     listing: Mapped[Listing] = relationship(back_populates="hits")
+
+
+class CatalogImport(Base):
+    """One `thumbwatch catalog import`: who brought which catalog version in, and what changed."""
+
+    __tablename__ = "catalog_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    imported_by: Mapped[str] = mapped_column(String(200))
+    source_file: Mapped[str] = mapped_column(Text)
+    catalog_version: Mapped[str] = mapped_column(String(64), index=True)
+    previous_version: Mapped[str | None] = mapped_column(String(64))
+    device_count: Mapped[int] = mapped_column(Integer)
+    devices_added: Mapped[int] = mapped_column(Integer)
+    devices_changed: Mapped[int] = mapped_column(Integer)
+    devices_removed: Mapped[int] = mapped_column(Integer)

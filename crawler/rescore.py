@@ -1,0 +1,220 @@
+"""`thumbwatch rescore`: re-score every stored listing after a catalog or matcher change.
+
+Each listing is scored from its current content (title, description, attributes) with the
+current matcher and catalog; the verdict is stored as the hit of the current
+(matcher_version, catalog_version), flagged or not, so that it supersedes older hits. Older hits
+are kept for the record. What moved is measured against each listing's previous latest hit:
+newly flagged, no longer flagged, tier, device or score changed.
+
+Idempotent: a listing whose current-version hit already says the same and is already its latest
+hit is not written again, so a second run writes and reports nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.output import OutputFormat, write_rows
+from matching.matcher import MATCHER_VERSION, Matcher
+from matching.result import MatchResult
+from storage.models import Hit, Listing
+from storage.repository import current_snapshot_ids, hits_for_version, latest_hits, upsert_hits
+
+__all__ = ["MOVED_COLUMNS", "Moved", "RescoreReport", "rescore", "rescore_command"]
+
+BATCH = 1000
+MOVED_COLUMNS = (
+    "listing_id",
+    "change",
+    "score_before",
+    "score_after",
+    "tier_before",
+    "tier_after",
+    "device_before",
+    "device_after",
+    "title",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """One listing whose verdict differs from its previous latest hit."""
+
+    listing_id: int
+    title: str
+    changes: tuple[str, ...]
+    score_before: int | None
+    score_after: int
+    tier_before: str | None
+    tier_after: str
+    device_before: str | None
+    device_after: str | None
+
+    def to_row(self) -> dict[str, Any]:
+        return {
+            "listing_id": self.listing_id,
+            "change": ", ".join(self.changes),
+            "score_before": self.score_before,
+            "score_after": self.score_after,
+            "score_delta": None if self.score_before is None else self.score_after - self.score_before,
+            "tier_before": self.tier_before,
+            "tier_after": self.tier_after,
+            "device_before": self.device_before,
+            "device_after": self.device_after,
+            "title": self.title,
+        }
+
+
+@dataclass(slots=True)
+class RescoreReport:
+    """What one re-score did and what moved."""
+
+    matcher_version: str
+    catalog_version: str
+    listings: int = 0
+    flagged: int = 0
+    hits_written: int = 0
+    moved: list[Moved] = field(default_factory=list)
+
+    def count(self, change: str) -> int:
+        """How many moved listings have this change (e.g. "newly flagged", "tier")."""
+        return sum(change in m.changes for m in self.moved)
+
+    def summary(self) -> str:
+        return (
+            f"{self.listings} listings re-scored with matcher {self.matcher_version}, catalog "
+            f"{self.catalog_version[:12]}: {self.flagged} flagged, {len(self.moved)} moved "
+            f"({self.count('newly flagged')} newly flagged, {self.count('no longer flagged')} no longer "
+            f"flagged, {self.count('tier')} tier, {self.count('device')} device, {self.count('score')} "
+            f"score changed), {self.hits_written} hits written"
+        )
+
+
+def _changes(before: Hit | None, after: MatchResult) -> tuple[str, ...]:
+    was_flagged = before is not None and before.tier != "none"
+    if before is None:
+        return ("newly flagged",) if after.flagged else ()
+    changes = []
+    if after.flagged and not was_flagged:
+        changes.append("newly flagged")
+    elif was_flagged and not after.flagged:
+        changes.append("no longer flagged")
+    elif before.tier != after.tier:
+        changes.append("tier")
+    if before.device_id != after.device_id:
+        changes.append("device")
+    if before.score != after.score:
+        changes.append("score")
+    return tuple(changes)
+
+
+def _same(hit: Hit, result: MatchResult, snapshot_id: int | None) -> bool:
+    return (
+        hit.snapshot_id == snapshot_id
+        and hit.score == result.score
+        and hit.tier == result.tier
+        and hit.device_id == result.device_id
+        and hit.device_name == result.device_name
+        and hit.reasons == [r.to_dict() for r in result.reasons]
+    )
+
+
+def _score(matcher: Matcher, rows: Sequence[Any]) -> list[MatchResult]:
+    """Score like the crawl pipeline does: attributes count, so listings with any are scored
+    one by one (`score_many` takes title and description only); the rest go in one batch."""
+    plain = [i for i, row in enumerate(rows) if not row.attributes]
+    results: list[MatchResult | None] = [None] * len(rows)
+    for i, result in zip(
+        plain, matcher.score_many([(rows[i].title, rows[i].description) for i in plain]), strict=True
+    ):
+        results[i] = result
+    for i, row in enumerate(rows):
+        if row.attributes:
+            results[i] = matcher.score_listing(row.title, row.description, row.attributes)
+    return [r for r in results if r is not None]
+
+
+def _rescore_batch(
+    session: Session, rows: Sequence[Any], matcher: Matcher, report: RescoreReport, now: datetime
+) -> None:
+    ids = [row.id for row in rows]
+    results = _score(matcher, rows)
+    snapshots = current_snapshot_ids(session, ids)
+    latest = latest_hits(session, ids)
+    current = hits_for_version(session, ids, report.matcher_version, report.catalog_version)
+    to_write: list[tuple[int, int | None, MatchResult]] = []
+    for row, result in zip(rows, results, strict=True):
+        report.listings += 1
+        report.flagged += result.flagged
+        before, mine, snapshot_id = latest.get(row.id), current.get(row.id), snapshots.get(row.id)
+        changes = _changes(before, result)
+        if changes:
+            report.moved.append(
+                Moved(
+                    listing_id=row.id,
+                    title=row.title,
+                    changes=changes,
+                    score_before=None if before is None else before.score,
+                    score_after=result.score,
+                    tier_before=None if before is None else before.tier,
+                    tier_after=result.tier,
+                    device_before=None if before is None else before.device_id,
+                    device_after=result.device_id,
+                )
+            )
+        if mine is None:
+            # Never create a "not flagged" hit for a listing that has no hit at all.
+            write = result.flagged or before is not None
+        else:
+            write = mine is not before or not _same(mine, result, snapshot_id)
+        if write:
+            to_write.append((row.id, snapshot_id, result))
+    report.hits_written += upsert_hits(session, to_write, now)
+
+
+def rescore(
+    session_factory: sessionmaker[Session],
+    matcher: Matcher,
+    batch_size: int = BATCH,
+    now: datetime | None = None,
+) -> RescoreReport:
+    """Re-score every stored listing with `matcher`; one transaction per batch of listings."""
+    now = now or datetime.now(UTC)
+    report = RescoreReport(matcher_version=MATCHER_VERSION, catalog_version=matcher.catalog.version)
+    last_id = 0
+    while True:
+        with session_factory.begin() as session:
+            rows = session.execute(
+                select(Listing.id, Listing.title, Listing.description, Listing.attributes)
+                .where(Listing.id > last_id)
+                .order_by(Listing.id)
+                .limit(batch_size)
+            ).all()
+            if not rows:
+                break
+            _rescore_batch(session, rows, matcher, report, now)
+            last_id = rows[-1].id
+    return report
+
+
+def rescore_command(
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output of the moved listings.")] = (
+        OutputFormat.TABLE
+    ),
+) -> None:
+    """Re-score stored listings with the current matcher and catalog; show what moved."""
+    # Imported here: crawler.cli registers this command, so a module-level import would be circular.
+    from crawler.cli import _sessions, err, guarded
+    from crawler.config import get_settings
+    from matching import get_matcher
+
+    report = guarded(lambda: rescore(_sessions(), get_matcher(get_settings().catalog_path)))
+    err.print(report.summary(), highlight=False, soft_wrap=True)
+    write_rows([m.to_row() for m in report.moved], fmt, MOVED_COLUMNS, title="moved")

@@ -1,0 +1,197 @@
+"""`thumbwatch rescore`: listings stored under an older catalog are re-scored with the full one;
+exactly the listings that moved are reported, a second run moves nothing, old hits are kept."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.items import ListingItem
+from crawler.rescore import rescore
+from matching import MATCHER_VERSION, Matcher, MatchResult, Reason, get_matcher, load_catalog
+from storage import Hit, ListingSnapshot, session_factory, upgrade_database
+from storage.repository import list_hits, store_listings
+from tests.e2e_support import db_url, run_cli
+
+T0 = datetime(2026, 5, 20, 8, 0, tzinfo=UTC)
+BUNDLED = Path(__file__).resolve().parents[1] / "matching" / "catalog.yaml"
+
+BM10 = "L8star BM10 mini phone dual SIM"
+J8_DIALER = "LONG-CZ J8 mini phone with Bluetooth dialer"
+J8_ATTRS = "LONG CZ J8 telefono"
+IPHONE = "Apple iPhone 13 mini 128GB"
+ZANCO = "Zanco tiny t1 smallest phone"
+NOKIA = "Nokia 105 phone"
+
+# (title, change, score before -> after, tier before -> after, device before -> after)
+EXPECTED_MOVED = {
+    J8_DIALER: ("tier, device, score", 60, 95, "medium", "high", None, "long-cz-j8"),
+    J8_ATTRS: ("tier, device, score", 40, 60, "low", "medium", None, "long-cz-j8"),
+    IPHONE: ("no longer flagged, device, score", 90, 0, "high", "none", "l8star-bm10", None),
+    ZANCO: ("newly flagged", None, 94, None, "high", None, "zanco-tiny-t1"),
+}
+
+
+def _catalog_without(tmp_path: Path, device_id: str) -> Path:
+    data = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
+    data["devices"] = [d for d in data["devices"] if d["id"] != device_id]
+    path = tmp_path / "catalog-old.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _stale_match() -> MatchResult:
+    """A flagged verdict from an older matcher that the current one no longer gives."""
+    return MatchResult(
+        score=90,
+        tier="high",
+        flagged=True,
+        device_id="l8star-bm10",
+        device_name="L8star BM10",
+        reasons=(Reason("model", "names L8star BM10", 90.0, "title", (0, 5), "Apple"),),
+        matcher_version="2024.9",
+        catalog_version="cat-old",
+    )
+
+
+def _item(
+    external_id: str, title: str, description: str = "", attributes: dict[str, str] | None = None
+) -> ListingItem:
+    return ListingItem(
+        marketplace="test-market",
+        external_id=external_id,
+        url=f"http://market.test/item/{external_id}",
+        title=title,
+        fetched_at=T0,
+        description=description,
+        price=Decimal("19.99"),
+        currency="EUR",
+        attributes=attributes or {},
+    )
+
+
+def _store_old(sessions: sessionmaker[Session], tmp_path: Path) -> Matcher:
+    old = Matcher(load_catalog(_catalog_without(tmp_path, "long-cz-j8")))
+    items = [
+        _item("bm10", BM10, "Size 68x28x13mm, 350mAh"),
+        _item("j8-dialer", J8_DIALER, "Small 2G phone"),
+        _item("j8-attrs", J8_ATTRS, attributes={"Peso": "25 g"}),
+        _item("iphone", IPHONE, "Unlocked smartphone"),
+        _item("zanco", ZANCO),  # stored without a verdict: never scored
+        _item("nokia", NOKIA),
+    ]
+    for item in items:
+        if item.external_id not in ("iphone", "zanco"):
+            item.match = old.score_listing(item.title, item.description, item.attributes)
+    items[3].match = _stale_match()
+    with sessions.begin() as session:
+        store_listings(session, items, now=T0)
+    return old
+
+
+def _moved_by_title(rows: list[dict]) -> dict[str, tuple]:
+    return {
+        r["title"]: (
+            r["change"],
+            r["score_before"],
+            r["score_after"],
+            r["tier_before"],
+            r["tier_after"],
+            r["device_before"],
+            r["device_after"],
+        )
+        for r in rows
+    }
+
+
+def _hit_count(sessions: sessionmaker[Session], **where: str) -> int:
+    with sessions() as session:
+        stmt = select(func.count()).select_from(Hit).filter_by(**where)
+        return int(session.scalar(stmt) or 0)
+
+
+def test_rescore_reports_exactly_what_moved_and_is_idempotent(database_url: str, tmp_path: Path) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    old = _store_old(sessions, tmp_path)
+    assert _hit_count(sessions) == 4  # crawl-time hits: flagged listings only
+    matcher = get_matcher()
+    assert old.catalog.version != matcher.catalog.version
+
+    first = rescore(sessions, matcher, batch_size=4, now=T0 + timedelta(days=1))
+    assert (first.listings, first.flagged, first.hits_written) == (6, 4, 5)
+    assert _moved_by_title([m.to_row() for m in first.moved]) == EXPECTED_MOVED
+    assert {m.title: m.to_row()["score_delta"] for m in first.moved} == {
+        J8_DIALER: 35,
+        J8_ATTRS: 20,
+        IPHONE: -90,
+        ZANCO: None,
+    }
+    assert (first.count("newly flagged"), first.count("no longer flagged"), first.count("tier")) == (1, 1, 2)
+    version = {"matcher_version": MATCHER_VERSION, "catalog_version": matcher.catalog.version}
+    # BM10, both J8s, Zanco flagged; the iPhone's "none" verdict recorded to supersede its old hit.
+    assert _hit_count(sessions, **version) == 5
+    assert _hit_count(sessions, **version, tier="none") == 1
+    assert _hit_count(sessions, catalog_version=old.catalog.version) == 3  # old hits kept
+    assert _hit_count(sessions, catalog_version="cat-old") == 1
+    with sessions() as session:
+        assert sorted(r["title"] for r in list_hits(session)) == sorted([BM10, J8_DIALER, J8_ATTRS, ZANCO])
+        # every new hit points at the snapshot of the content it scored
+        linked = session.scalar(
+            select(func.count())
+            .select_from(Hit)
+            .join(ListingSnapshot, ListingSnapshot.id == Hit.snapshot_id)
+            .filter(Hit.catalog_version == matcher.catalog.version)
+        )
+        assert linked == 5
+
+    second = rescore(sessions, matcher, batch_size=4, now=T0 + timedelta(days=2))
+    assert (second.listings, second.flagged, second.hits_written, second.moved) == (6, 4, 0, [])
+    with sessions() as session:
+        stamps = set(session.scalars(select(Hit.updated_at).filter_by(**version)))
+    assert stamps == {T0 + timedelta(days=1)}  # nothing rewritten
+
+
+def test_rescore_back_to_the_old_catalog_moves_them_back(tmp_path: Path) -> None:
+    sessions = session_factory(upgrade_database(f"sqlite:///{tmp_path / 'back.db'}"))
+    old = _store_old(sessions, tmp_path)
+    rescore(sessions, get_matcher(), now=T0 + timedelta(days=1))
+    back = rescore(sessions, old, now=T0 + timedelta(days=2))
+    moved = _moved_by_title([m.to_row() for m in back.moved])
+    assert moved[J8_DIALER] == ("tier, device, score", 95, 60, "high", "medium", "long-cz-j8", None)
+    assert set(moved) == {J8_DIALER, J8_ATTRS}
+
+
+# -- through the CLI (needs `rescore` registered in crawler/cli.py) -------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table"])
+def test_cli_rescore(tmp_path: Path, fmt: str) -> None:
+    home = tmp_path / "cli-home"
+    home.mkdir()
+    sessions = session_factory(upgrade_database(db_url(home)))
+    _store_old(sessions, tmp_path)
+    result = run_cli(home, "rescore", "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    assert "6 listings re-scored" in result.stderr and "4 flagged, 4 moved" in result.stderr
+    if fmt == "json":
+        assert _moved_by_title(json.loads(result.stdout)) == EXPECTED_MOVED
+    elif fmt == "jsonl":
+        assert _moved_by_title([json.loads(line) for line in result.stdout.splitlines()]) == EXPECTED_MOVED
+    elif fmt == "csv":
+        assert result.stdout.splitlines()[0].startswith(
+            "listing_id,change,score_before,score_after,score_delta"
+        )
+        assert len(result.stdout.splitlines()) == 5
+    else:
+        assert all(title in result.stdout for title in EXPECTED_MOVED)
+    again = run_cli(home, "rescore", "--format", "json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == []
+    assert "0 moved" in again.stderr and "0 hits written" in again.stderr
