@@ -121,12 +121,15 @@ class CrawlRunExtension:
     def _record_politeness(self, spider: Spider) -> None:
         """Put the effective politeness settings in the run's stats, and log any override."""
         assert self.crawler.stats is not None
+        from crawler import settings as project
+
         settings = self.crawler.settings
         overrides = []
         for name in POLITENESS_SETTINGS:
             self.crawler.stats.set_value(f"thumbwatch/politeness/{name}", settings.get(name))
             priority = settings.getpriority(name) or 0
-            if priority > SETTINGS_PRIORITIES["project"]:
+            changed = str(settings.get(name)) != str(getattr(project, name))
+            if priority > SETTINGS_PRIORITIES["project"] and changed:
                 source = "spider" if priority == SETTINGS_PRIORITIES["spider"] else "command line"
                 overrides.append(f"{name}={settings.get(name)} ({source})")
         if overrides:
