@@ -162,7 +162,11 @@ class Matcher:
         title_phone = [s for s in (*phone_word, *mini_phone) if s[0] < t_end]
 
         # (a) names
-        hits = self.names.find(text) if any(c in text for c in _CODE_HINTS) else []
+        hits = (
+            self.names.find(text)
+            if any(c in text for c in _CODE_HINTS) or self.names.extra_re is not None
+            else []
+        )
         devices: dict[str, NameHit] = {}
         for hit in hits:
             devices.setdefault(hit.device.id, hit)

@@ -59,28 +59,65 @@ class NameHit:
     alias: str
 
 
+_BUILTIN_CODE_AT_END = re.compile(r"(bm[13579]0s?|j8|t[12]|fly)$")
+
+
+def alias_code(alias: str) -> str | None:
+    """The model code an alias ends with when it is not one of the built-in shapes: its last
+    word holding a digit (`Nanofone X9` -> `x9`), joined to the word before when it is only
+    digits (`Foo Q-7` -> `q7`). None for aliases without one (`key fob phone`)."""
+    words = _TOKEN_RE.findall(fold(alias))
+    if not words or not any(ch.isdigit() for ch in words[-1]):
+        return None
+    code = words[-2] + words[-1] if words[-1].isdigit() and len(words) > 1 else words[-1]
+    return None if _BUILTIN_CODE_AT_END.search(code) else code
+
+
+def code_regex(codes: set[str]) -> re.Pattern[str] | None:
+    """Whole-word matcher for `codes`, tolerating a separator between characters (`X-9`)."""
+    if not codes:
+        return None
+    sep = r"[\s._-]?"
+    alternatives = "|".join(sep.join(map(re.escape, code)) for code in sorted(codes, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?:s|\+)?(?![a-z0-9])")
+
+
 class NameIndex:
-    """Compacted aliases of a catalog, grouped by model code, for fast lookups."""
+    """Compacted aliases of a catalog, grouped by model code, for fast lookups.
+
+    The built-in model-code shapes are found by `CODE_RE`; codes of devices a unit imported
+    (`alias_code`) get a regex of their own, so new devices are named without code changes.
+    """
 
     def __init__(self, catalog: Catalog, fuzzy_cutoff: float) -> None:
         self.exact: dict[str, tuple[Device, str]] = {}
         self.by_code: dict[str, list[str]] = {}
         self.cutoff = fuzzy_cutoff
+        extra_codes: set[str] = set()
         for device in catalog.devices:
             for alias in device.aliases:
                 key = compact(alias)
                 self.exact.setdefault(key, (device, alias))
-                m = re.search(r"(bm[13579]0s?|j8|t[12]|fly)$", key)
-                if m:
-                    code = m.group(1).rstrip("s")
+                m = _BUILTIN_CODE_AT_END.search(key)
+                code = m.group(1).rstrip("s") if m else alias_code(alias)
+                if code:
+                    if not m:
+                        extra_codes.add(code)
                     self.by_code.setdefault(code, []).append(key)
                     if key.endswith("s") and key[:-1] not in self.exact:
                         self.exact[key[:-1]] = (device, alias)
+        self.extra_re = code_regex(extra_codes)
+
+    def _code_matches(self, folded: str) -> list[re.Match[str]]:
+        matches = list(CODE_RE.finditer(folded))
+        if self.extra_re is not None:
+            matches = sorted([*matches, *self.extra_re.finditer(folded)], key=lambda m: m.start())
+        return matches
 
     def find(self, folded: str) -> list[NameHit]:
         """Every device named in `folded` (already folded text), in text order."""
         hits: list[NameHit] = []
-        for m in CODE_RE.finditer(folded):
+        for m in self._code_matches(folded):
             code = _NON_ALNUM.sub("", m.group()).rstrip("s+")
             before = _TOKEN_RE.findall(folded[max(0, m.start() - 24) : m.start()])[-3:]
             hit = self._resolve(code, before, m.start(), m.end(), folded)

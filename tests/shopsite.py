@@ -22,9 +22,16 @@ VARIANTS = ("jsonld", "microdata", "opengraph")
 CATEGORIES = {"phones": 7, "accessories": 5}  # linked products per category
 PAGE_SIZE = 3
 SITEMAP_ONLY = 2
-TRAP_PATHS = ("/cart", "/login", "/account/", "/category/phones/?sort=price",
-              "/category/accessories/?add-to-cart=TW-A", "/media/catalogue.pdf",
-              "/wishlist?add=1", "/checkout/")
+TRAP_PATHS = (
+    "/cart",
+    "/login",
+    "/account/",
+    "/category/phones/?sort=price",
+    "/category/accessories/?add-to-cart=TW-A",
+    "/media/catalogue.pdf",
+    "/wishlist?add=1",
+    "/checkout/",
+)
 
 
 @dataclass(frozen=True)
@@ -65,15 +72,21 @@ def shop_products() -> list[ShopProduct]:
 
 
 def _layout(title: str, body: str, head: str = "") -> bytes:
-    header = ('<header><nav class="main-menu"><a href="/">Home</a> '
-              '<a href="/category/phones/">Phones</a> <a href="/category/accessories/">Accessories</a>'
-              '</nav><a href="/cart">Cart (0)</a> <a href="/login">Log in</a> '
-              '<a href="/account/">My account</a> <a href="/wishlist?add=1">Wishlist</a>'
-              '<a href="/checkout/">Checkout</a></header>')
-    footer = ('<footer><a href="/about.html">About us</a> <a href="mailto:shop@example.org">Mail</a> '
-              '<a href="/media/catalogue.pdf">Catalogue (PDF)</a></footer>')
-    return (f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title>{head}'
-            f"</head><body>{header}<main>{body}</main>{footer}</body></html>").encode()
+    header = (
+        '<header><nav class="main-menu"><a href="/">Home</a> '
+        '<a href="/category/phones/">Phones</a> <a href="/category/accessories/">Accessories</a>'
+        '</nav><a href="/cart">Cart (0)</a> <a href="/login">Log in</a> '
+        '<a href="/account/">My account</a> <a href="/wishlist?add=1">Wishlist</a>'
+        '<a href="/checkout/">Checkout</a></header>'
+    )
+    footer = (
+        '<footer><a href="/about.html">About us</a> <a href="mailto:shop@example.org">Mail</a> '
+        '<a href="/media/catalogue.pdf">Catalogue (PDF)</a></footer>'
+    )
+    return (
+        f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title>{head}'
+        f"</head><body>{header}<main>{body}</main>{footer}</body></html>"
+    ).encode()
 
 
 def _product_page(p: ShopProduct, base: str) -> bytes:
@@ -81,26 +94,32 @@ def _product_page(p: ShopProduct, base: str) -> bytes:
     back = f'<a href="/category/{p.category}/">Back to {p.category}</a>' if p.category else ""
     sku_meta = f'<meta property="product:retailer_item_id" content="{p.sku}">' if p.sku else ""
     if p.variant == "jsonld":
-        ld = ('{"@context": "https://schema.org", "@type": "Product", '
-              f'"name": "{p.name}", "sku": "{p.sku}", "image": "{base}/img/{p.number}.jpg", '
-              '"offers": {"@type": "Offer", '
-              f'"price": "{p.price}", "priceCurrency": "EUR", '
-              '"availability": "https://schema.org/InStock"}}')
+        ld = (
+            '{"@context": "https://schema.org", "@type": "Product", '
+            f'"name": "{p.name}", "sku": "{p.sku}", "image": "{base}/img/{p.number}.jpg", '
+            '"offers": {"@type": "Offer", '
+            f'"price": "{p.price}", "priceCurrency": "EUR", '
+            '"availability": "https://schema.org/InStock"}}'
+        )
         head = f'<script type="application/ld+json">{ld}</script><link rel="canonical" href="{url}">'
         body = f"<h1>{p.name}</h1><p class=price>{p.price} €</p>{back}"
     elif p.variant == "microdata":
         head = f'<link rel="canonical" href="{url}">'
-        body = ('<div itemscope itemtype="https://schema.org/Product">'
-                f'<h1 itemprop="name">{p.name}</h1><meta itemprop="sku" content="{p.sku}">'
-                '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
-                f'<span itemprop="price" content="{p.price}">{p.price} €</span>'
-                '<meta itemprop="priceCurrency" content="EUR">'
-                f'<link itemprop="availability" href="https://schema.org/InStock"></div></div>{back}')
+        body = (
+            '<div itemscope itemtype="https://schema.org/Product">'
+            f'<h1 itemprop="name">{p.name}</h1><meta itemprop="sku" content="{p.sku}">'
+            '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+            f'<span itemprop="price" content="{p.price}">{p.price} €</span>'
+            '<meta itemprop="priceCurrency" content="EUR">'
+            f'<link itemprop="availability" href="https://schema.org/InStock"></div></div>{back}'
+        )
     else:
-        head = ('<meta property="og:type" content="product">'
-                f'<meta property="og:title" content="{p.name}"><meta property="og:url" content="{url}">'
-                f'<meta property="product:price:amount" content="{p.price}">'
-                f'<meta property="product:price:currency" content="EUR">{sku_meta}')
+        head = (
+            '<meta property="og:type" content="product">'
+            f'<meta property="og:title" content="{p.name}"><meta property="og:url" content="{url}">'
+            f'<meta property="product:price:amount" content="{p.price}">'
+            f'<meta property="product:price:currency" content="EUR">{sku_meta}'
+        )
         body = f"<h1>{p.name}</h1><div>{p.price} €</div>{back}"
     body += f'<a href="/category/{p.category or "phones"}/?sort=price">Cheapest first</a>'
     return _layout(p.name, body, head)
@@ -111,21 +130,28 @@ def _listing_page(category: str, items: list[ShopProduct], page: int, pages: int
         if number == 1:
             return f"/category/{category}/"
         # Two pagination styles: a path segment with rel=next, and a query parameter.
-        return f"/category/{category}/page/{number}/" if category == "phones" else \
-            f"/category/{category}/?page={number}"
+        return (
+            f"/category/{category}/page/{number}/"
+            if category == "phones"
+            else f"/category/{category}/?page={number}"
+        )
 
     tiles = []
     for p in items:
         # OpenGraph products sit in plain grid cells: only their page says they are products.
         cell = "grid-cell" if p.variant == "opengraph" else "product-tile"
-        tiles.append(f'<li class="{cell}"><a href="{p.path}">{p.name}</a> <span>{p.price} €</span> '
-                     f'<a href="/category/{category}/?add-to-cart={p.sku or "TW-A"}">Add to cart</a></li>')
+        tiles.append(
+            f'<li class="{cell}"><a href="{p.path}">{p.name}</a> <span>{p.price} €</span> '
+            f'<a href="/category/{category}/?add-to-cart={p.sku or "TW-A"}">Add to cart</a></li>'
+        )
     numbers = " ".join(f'<a href="{page_path(n)}">{n}</a>' for n in range(1, pages + 1) if n != page)
     head = f'<link rel="next" href="{page_path(page + 1)}">' if page < pages and category == "phones" else ""
     pager = f'<div class="pagination">{numbers}</div>' if category == "phones" else f"<p>{numbers}</p>"
-    body = (f'<h1>{category.title()}</h1><a href="/category/{category}/?sort=price">Sort by price</a>'
-            f'<a href="/category/{category}/?add-to-cart=TW-A">Quick buy</a>'
-            f'<ul class="grid">{"".join(tiles)}</ul>{pager}')
+    body = (
+        f'<h1>{category.title()}</h1><a href="/category/{category}/?sort=price">Sort by price</a>'
+        f'<a href="/category/{category}/?add-to-cart=TW-A">Quick buy</a>'
+        f'<ul class="grid">{"".join(tiles)}</ul>{pager}'
+    )
     if category == "phones" and page == pages:
         body += '<a href="/product/discontinued-model.html">Discontinued model</a>'
     return _layout(f"{category} page {page}", body, head)
@@ -133,8 +159,10 @@ def _listing_page(category: str, items: list[ShopProduct], page: int, pages: int
 
 def _urlset(urls: list[str]) -> bytes:
     entries = "".join(f"<url><loc>{url}</loc></url>" for url in urls)
-    return ('<?xml version="1.0" encoding="UTF-8"?>'
-            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>').encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+    ).encode()
 
 
 def build_shop(base: str) -> dict[str, tuple[str, bytes]]:
@@ -146,28 +174,43 @@ def build_shop(base: str) -> dict[str, tuple[str, bytes]]:
         routes[p.path] = (html, _product_page(p, base))
     for category in CATEGORIES:
         items = [p for p in products if p.category == category]
-        chunks = [items[i:i + PAGE_SIZE] for i in range(0, len(items), PAGE_SIZE)]
+        chunks = [items[i : i + PAGE_SIZE] for i in range(0, len(items), PAGE_SIZE)]
         for number, chunk in enumerate(chunks, start=1):
             path = f"/category/{category}/"
             if number > 1:
                 path += f"page/{number}/" if category == "phones" else f"?page={number}"
             routes[path] = (html, _listing_page(category, chunk, number, len(chunks)))
-    routes["/"] = (html, _layout("Mini phones shop", (
-        "<h1>Welcome</h1><p>The smallest phones, delivered discreetly.</p>"
-        f'<a href="http://localhost:{base.rsplit(":", 1)[1]}/product/mini-phone-01.html">Mirror</a> '
-        '<a href="https://partner.example.net/product/x.html">Our partner</a>'),
-        '<meta property="og:type" content="website">'))
+    routes["/"] = (
+        html,
+        _layout(
+            "Mini phones shop",
+            (
+                "<h1>Welcome</h1><p>The smallest phones, delivered discreetly.</p>"
+                f'<a href="http://localhost:{base.rsplit(":", 1)[1]}/product/mini-phone-01.html">Mirror</a> '
+                '<a href="https://partner.example.net/product/x.html">Our partner</a>'
+            ),
+            '<meta property="og:type" content="website">',
+        ),
+    )
     routes["/about.html"] = (html, _layout("About", "<h1>About us</h1><p>Free shipping from 50 €.</p>"))
     only = [base + p.path for p in products if p.category is None]
-    routes["/robots.txt"] = ("text/plain", f"User-agent: *\nDisallow:\n\nSitemap: {base}/sitemap_index.xml\n"
-                             .encode())
-    routes["/sitemap_index.xml"] = ("application/xml", (
-        '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        f"<sitemap><loc>{base}/sitemap_products.xml</loc></sitemap>"
-        f"<sitemap><loc>{base}/sitemap_more.xml.gz</loc></sitemap></sitemapindex>").encode())
+    routes["/robots.txt"] = (
+        "text/plain",
+        f"User-agent: *\nDisallow:\n\nSitemap: {base}/sitemap_index.xml\n".encode(),
+    )
+    routes["/sitemap_index.xml"] = (
+        "application/xml",
+        (
+            '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}/sitemap_products.xml</loc></sitemap>"
+            f"<sitemap><loc>{base}/sitemap_more.xml.gz</loc></sitemap></sitemapindex>"
+        ).encode(),
+    )
     routes["/sitemap_products.xml"] = ("application/xml", _urlset([*only[:1], base + products[0].path]))
-    routes["/sitemap_more.xml.gz"] = ("application/x-gzip", gzip.compress(_urlset([*only[1:], base + "/"]),
-                                                                         mtime=0))
+    routes["/sitemap_more.xml.gz"] = (
+        "application/x-gzip",
+        gzip.compress(_urlset([*only[1:], base + "/"]), mtime=0),
+    )
     return routes
 
 
@@ -220,8 +263,9 @@ class ShopSite:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
         assert self.server is not None
         self.server.shutdown()
         self.server.server_close()

@@ -80,11 +80,6 @@ def test_good_import_is_recorded_and_becomes_active(tmp_path: Path, isolated_con
     assert "Nanofone X9" in site_queries(load_catalog(active_catalog_path(settings)), "en")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="matching/names.py only recognises the hard-coded model codes (bm10, j8, t1, fly), "
-    "so an imported device with a new code is never named",
-)
 def test_imported_device_is_matched(tmp_path: Path) -> None:
     import_catalog(_catalog_with_nanofone(tmp_path), "officer-17", _sessions())  # type: ignore[arg-type]
     matcher = get_matcher(active_catalog_path(get_settings()))

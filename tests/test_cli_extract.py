@@ -22,7 +22,11 @@ def test_extract_files_in_several_encodings(tmp_path: Path, shared_dir: Path) ->
     assert result.returncode == 0, result.stderr
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert (first["file"], first["title"], first["price"], first["currency"], first["sku"]) == (
-        str(latin), "Mini téléphone BM10", "19.90", "EUR", "BM10-NOIR"
+        str(latin),
+        "Mini téléphone BM10",
+        "19.90",
+        "EUR",
+        "BM10-NOIR",
     )
     assert first["availability"] == "InStock"
     assert (second["price"], second["currency"], second["sku"]) == ("4.36", "USD", "1087570533")

@@ -207,8 +207,16 @@ def test_scrapy_list_from_the_repository_root() -> None:
         cwd=Path(__file__).resolve().parents[1],
     )
     assert result.stdout.split() == [
-        "aliexpress", "amazon", "cdiscount", "dhgate", "ebay", "leboncoin",
-        "sandbox_bazaar", "sandbox_jsmarket", "sandbox_shop", "shop",
+        "aliexpress",
+        "amazon",
+        "cdiscount",
+        "dhgate",
+        "ebay",
+        "leboncoin",
+        "sandbox_bazaar",
+        "sandbox_jsmarket",
+        "sandbox_shop",
+        "shop",
     ]
 
 

@@ -22,24 +22,33 @@ from spiders.parsing import aliexpress, amazon, cdiscount, dhgate, ebay, lebonco
 from spiders.queries import LOCALE_TERMS, QueryConfigError, catalog_queries, site_queries
 
 
-@pytest.mark.parametrize(("reader", "url", "expected"), [
-    (ebay.external_id, "https://www.ebay.co.uk/itm/143863282131?hash=item1", "143863282131"),
-    (ebay.external_id, "http://www.ebay.com/itm/Wicker-Sofa-/381228738769", "381228738769"),
-    (ebay.external_id, "https://www.ebay.com/sch/i.html?_nkw=x", None),
-    (amazon.external_id, "https://www.amazon.de/dp/B00BRMIU7A", "B00BRMIU7A"),
-    (amazon.external_id, "https://www.amazon.fr/Some-Name/dp/B082QBCYY8/ref=sr_1_1", "B082QBCYY8"),
-    (amazon.external_id, "https://www.amazon.com/gp/product/B01GOH7PKA", "B01GOH7PKA"),
-    (amazon.external_id, "https://www.amazon.es/s?k=dp", None),
-    (aliexpress.external_id, "https://he.aliexpress.com/item/32993251330.html?spm=1", "32993251330"),
-    (aliexpress.external_id, "https://www.aliexpress.com/w/wholesale-mini-phone.html", None),
-    (dhgate.external_id, "https://ie.dhgate.com/product/skin-scraping/1087570533.html", "1087570533"),
-    (leboncoin.external_id, "https://www.leboncoin.fr/ad/telephones_objets_connectes/2615899319",
-     "2615899319"),
-    (leboncoin.external_id, "https://www.leboncoin.fr/telephones/1587765432.htm", "1587765432"),
-    (leboncoin.external_id, "https://www.leboncoin.fr/recherche?text=mini", None),
-    (cdiscount.external_id, "https://www.cdiscount.com/telephonie/mini-tel/f-1440402-auc2009876543.html",
-     "auc2009876543"),
-])
+@pytest.mark.parametrize(
+    ("reader", "url", "expected"),
+    [
+        (ebay.external_id, "https://www.ebay.co.uk/itm/143863282131?hash=item1", "143863282131"),
+        (ebay.external_id, "http://www.ebay.com/itm/Wicker-Sofa-/381228738769", "381228738769"),
+        (ebay.external_id, "https://www.ebay.com/sch/i.html?_nkw=x", None),
+        (amazon.external_id, "https://www.amazon.de/dp/B00BRMIU7A", "B00BRMIU7A"),
+        (amazon.external_id, "https://www.amazon.fr/Some-Name/dp/B082QBCYY8/ref=sr_1_1", "B082QBCYY8"),
+        (amazon.external_id, "https://www.amazon.com/gp/product/B01GOH7PKA", "B01GOH7PKA"),
+        (amazon.external_id, "https://www.amazon.es/s?k=dp", None),
+        (aliexpress.external_id, "https://he.aliexpress.com/item/32993251330.html?spm=1", "32993251330"),
+        (aliexpress.external_id, "https://www.aliexpress.com/w/wholesale-mini-phone.html", None),
+        (dhgate.external_id, "https://ie.dhgate.com/product/skin-scraping/1087570533.html", "1087570533"),
+        (
+            leboncoin.external_id,
+            "https://www.leboncoin.fr/ad/telephones_objets_connectes/2615899319",
+            "2615899319",
+        ),
+        (leboncoin.external_id, "https://www.leboncoin.fr/telephones/1587765432.htm", "1587765432"),
+        (leboncoin.external_id, "https://www.leboncoin.fr/recherche?text=mini", None),
+        (
+            cdiscount.external_id,
+            "https://www.cdiscount.com/telephonie/mini-tel/f-1440402-auc2009876543.html",
+            "auc2009876543",
+        ),
+    ],
+)
 def test_external_id_from_url(reader, url: str, expected: str | None) -> None:
     assert reader(url) == expected
 
@@ -51,38 +60,60 @@ def test_arguments_defaults_and_domains() -> None:
     assert EbaySpider.validate_arguments({}).max_pages == 5
 
 
-@pytest.mark.parametrize(("spider", "raw", "message"), [
-    (EbaySpider, {"domains": "ebay.xx"}, "domains: Value error, unknown domain 'ebay.xx' (known: ebay.com,"),
-    (AmazonSpider, {"domains": "amazon.fr,ebay.fr"}, "unknown domain 'ebay.fr'"),
-    (EbaySpider, {"max_pages": "0"}, "max_pages: Input should be greater than or equal to 1"),
-    (EbaySpider, {"locale": "xx"}, "locale: Value error, unknown locale 'xx'"),
-    (EbaySpider, {"terms_file": "/nonexistent/terms.yaml"}, "terms_file: Value error, no such file"),
-    (EbaySpider, {"queries": " , "}, "queries: Value error, must name"),
-    (EbaySpider, {"domain": "ebay.fr"}, "domain: Extra inputs"),
-])
+@pytest.mark.parametrize(
+    ("spider", "raw", "message"),
+    [
+        (
+            EbaySpider,
+            {"domains": "ebay.xx"},
+            "domains: Value error, unknown domain 'ebay.xx' (known: ebay.com,",
+        ),
+        (AmazonSpider, {"domains": "amazon.fr,ebay.fr"}, "unknown domain 'ebay.fr'"),
+        (EbaySpider, {"max_pages": "0"}, "max_pages: Input should be greater than or equal to 1"),
+        (EbaySpider, {"locale": "xx"}, "locale: Value error, unknown locale 'xx'"),
+        (EbaySpider, {"terms_file": "/nonexistent/terms.yaml"}, "terms_file: Value error, no such file"),
+        (EbaySpider, {"queries": " , "}, "queries: Value error, must name"),
+        (EbaySpider, {"domain": "ebay.fr"}, "domain: Extra inputs"),
+    ],
+)
 def test_invalid_arguments(spider: type[MarketplaceSpider], raw: dict[str, str], message: str) -> None:
     with pytest.raises(SpiderArgumentError, match=f"invalid arguments for spider {spider.name}") as error:
         spider.validate_arguments(raw)
     assert message in str(error.value)
 
 
-@pytest.mark.parametrize(("spider", "domain", "page", "url"), [
-    (EbaySpider, "ebay.co.uk", 1, "https://www.ebay.co.uk/sch/i.html?_nkw=mini+phone"),
-    (EbaySpider, "ebay.de", 3, "https://www.ebay.de/sch/i.html?_nkw=mini+phone&_pgn=3"),
-    (AmazonSpider, "amazon.it", 2, "https://www.amazon.it/s?k=mini+phone&page=2"),
-    (AliexpressSpider, "aliexpress.com", 1, "https://www.aliexpress.com/w/wholesale-mini-phone.html"),
-    (AliexpressSpider, "fr.aliexpress.com", 2, "https://fr.aliexpress.com/w/wholesale-mini-phone.html?page=2"),
-    (DhgateSpider, "dhgate.com", 2, "https://www.dhgate.com/wholesale/search.do?searchkey=mini+phone&pageNum=2"),
-    (LeboncoinSpider, "leboncoin.fr", 1, "https://www.leboncoin.fr/recherche?text=mini+phone"),
-    (CdiscountSpider, "cdiscount.com", 2, "https://www.cdiscount.com/search/10/mini+phone.html?page=2"),
-])
+@pytest.mark.parametrize(
+    ("spider", "domain", "page", "url"),
+    [
+        (EbaySpider, "ebay.co.uk", 1, "https://www.ebay.co.uk/sch/i.html?_nkw=mini+phone"),
+        (EbaySpider, "ebay.de", 3, "https://www.ebay.de/sch/i.html?_nkw=mini+phone&_pgn=3"),
+        (AmazonSpider, "amazon.it", 2, "https://www.amazon.it/s?k=mini+phone&page=2"),
+        (AliexpressSpider, "aliexpress.com", 1, "https://www.aliexpress.com/w/wholesale-mini-phone.html"),
+        (
+            AliexpressSpider,
+            "fr.aliexpress.com",
+            2,
+            "https://fr.aliexpress.com/w/wholesale-mini-phone.html?page=2",
+        ),
+        (
+            DhgateSpider,
+            "dhgate.com",
+            2,
+            "https://www.dhgate.com/wholesale/search.do?searchkey=mini+phone&pageNum=2",
+        ),
+        (LeboncoinSpider, "leboncoin.fr", 1, "https://www.leboncoin.fr/recherche?text=mini+phone"),
+        (CdiscountSpider, "cdiscount.com", 2, "https://www.cdiscount.com/search/10/mini+phone.html?page=2"),
+    ],
+)
 def test_search_url(spider: type[MarketplaceSpider], domain: str, page: int, url: str) -> None:
     assert spider.search_url(domain, "mini phone", page) == url
 
 
 def test_search_url_escapes_accents() -> None:
-    assert (EbaySpider.search_url("ebay.fr", "mini téléphone")
-            == "https://www.ebay.fr/sch/i.html?_nkw=mini+t%C3%A9l%C3%A9phone")
+    assert (
+        EbaySpider.search_url("ebay.fr", "mini téléphone")
+        == "https://www.ebay.fr/sch/i.html?_nkw=mini+t%C3%A9l%C3%A9phone"
+    )
 
 
 async def _start_urls(spider: MarketplaceSpider) -> list[tuple[str, dict[str, object]]]:
@@ -113,8 +144,14 @@ def test_marketplaces_and_defaults() -> None:
     assert meta["playwright"] is True
     assert "playwright_include_page" not in meta
     for polite in ("DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY"):
-        for cls in (EbaySpider, AmazonSpider, AliexpressSpider, DhgateSpider, LeboncoinSpider,
-                    CdiscountSpider):
+        for cls in (
+            EbaySpider,
+            AmazonSpider,
+            AliexpressSpider,
+            DhgateSpider,
+            LeboncoinSpider,
+            CdiscountSpider,
+        ):
             assert polite not in (cls.custom_settings or {})
 
 
@@ -131,7 +168,7 @@ def test_site_queries_per_locale(locale: str) -> None:
     queries = site_queries(catalog, locale)
     terms = list(LOCALE_TERMS[locale])
     assert queries[: len(terms)] == terms
-    assert queries[len(terms):] == catalog_queries(catalog)
+    assert queries[len(terms) :] == catalog_queries(catalog)
     assert site_queries(catalog, locale, limit=2) == terms[:2]
 
 

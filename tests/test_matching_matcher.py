@@ -136,3 +136,20 @@ def test_bench_reports_rates() -> None:
     assert report["n"] == 2000 and report["cpu_count"] >= 1
     assert report["ratio"] == pytest.approx(report["ours_per_s"] / report["naive_per_s"], rel=0.01)
     assert 250 <= report["avg_chars"] <= 380
+
+
+def test_model_codes_of_imported_devices() -> None:
+    from matching.names import alias_code, code_regex
+
+    assert [
+        alias_code(a) for a in ("Nanofone X9", "Foo Q-7", "key fob phone", "L8star BM10", "Zanco Fly")
+    ] == [
+        "x9",
+        "q7",
+        None,
+        None,
+        None,
+    ]
+    pattern = code_regex({"x9", "q7"})
+    assert pattern is not None and code_regex(set()) is None
+    assert [m.group() for m in pattern.finditer("nanofone x-9, q7s and qx9 or x90")] == ["x-9", "q7s"]

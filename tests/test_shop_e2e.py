@@ -18,8 +18,13 @@ pytestmark = pytest.mark.e2e
 
 MARKETPLACE = "127.0.0.1"
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
-CATEGORY_PAGES = ["/category/phones/", "/category/phones/page/2/", "/category/phones/page/3/",
-                  "/category/accessories/", "/category/accessories/?page=2"]
+CATEGORY_PAGES = [
+    "/category/phones/",
+    "/category/phones/page/2/",
+    "/category/phones/page/3/",
+    "/category/accessories/",
+    "/category/accessories/?page=2",
+]
 
 
 @pytest.fixture
@@ -54,13 +59,21 @@ def test_shop_crawl_finds_exactly_the_products_and_no_trap(shop: ShopSite, tmp_p
     assert first["listings"] == first["snapshots"] == 14
 
     products = [p.path for p in shop_products()]
-    probes = ["/robots.txt", "/sitemap.xml", "/sitemap_index.xml", "/sitemap_products.xml",
-              "/sitemap_more.xml.gz"]
+    probes = [
+        "/robots.txt",
+        "/sitemap.xml",
+        "/sitemap_index.xml",
+        "/sitemap_products.xml",
+        "/sitemap_more.xml.gz",
+    ]
     # robots.txt twice: once by Scrapy's robots.txt middleware, once by the spider for sitemaps.
     assert shop.requested_paths() == Counter(
-        {"/robots.txt": 2} | dict.fromkeys(
-            [*probes[1:], "/", "/about.html", *CATEGORY_PAGES, *products,
-             "/product/discontinued-model.html"], 1))
+        {"/robots.txt": 2}
+        | dict.fromkeys(
+            [*probes[1:], "/", "/about.html", *CATEGORY_PAGES, *products, "/product/discontinued-model.html"],
+            1,
+        )
+    )
     assert not set(shop.requested_paths()) & set(TRAP_PATHS)
     assert shop.requested_hosts() == {"127.0.0.1"}
 

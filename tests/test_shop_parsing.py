@@ -18,33 +18,53 @@ BASE = "http://shop.example.fr"
 
 
 def response(path: str, body: str | bytes) -> HtmlResponse:
-    return HtmlResponse(BASE + path, body=body.encode() if isinstance(body, str) else body,
-                        encoding="utf-8")
+    return HtmlResponse(BASE + path, body=body.encode() if isinstance(body, str) else body, encoding="utf-8")
 
 
-@pytest.mark.parametrize("url", [
-    "https://shop.example.fr/cart", "https://shop.example.fr/panier/",
-    "https://shop.example.fr/checkout/step-1", "https://shop.example.fr/login.php",
-    "https://shop.example.fr/my-account/orders", "https://shop.example.fr/customer/account/login/",
-    "https://shop.example.fr/register", "https://shop.example.fr/wishlist?add=3",
-    "https://shop.example.fr/compare/", "https://shop.example.fr/search?q=phone",
-    "https://shop.example.fr/phones/?sort=price", "https://shop.example.fr/phones/?orderby=date",
-    "https://shop.example.fr/phones/?filter_color=red", "https://shop.example.fr/phones/?min_price=10",
-    "https://shop.example.fr/phones/?price=10-50", "https://shop.example.fr/phones/?add-to-cart=12",
-    "https://shop.example.fr/p/1;jsessionid=ABC", "https://shop.example.fr/p/1?PHPSESSID=abc",
-    "https://shop.example.fr/img/phone.JPG", "https://shop.example.fr/catalogue.pdf",
-    "https://shop.example.fr/video.mp4", "mailto:shop@example.fr", "ftp://shop.example.fr/x",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://shop.example.fr/cart",
+        "https://shop.example.fr/panier/",
+        "https://shop.example.fr/checkout/step-1",
+        "https://shop.example.fr/login.php",
+        "https://shop.example.fr/my-account/orders",
+        "https://shop.example.fr/customer/account/login/",
+        "https://shop.example.fr/register",
+        "https://shop.example.fr/wishlist?add=3",
+        "https://shop.example.fr/compare/",
+        "https://shop.example.fr/search?q=phone",
+        "https://shop.example.fr/phones/?sort=price",
+        "https://shop.example.fr/phones/?orderby=date",
+        "https://shop.example.fr/phones/?filter_color=red",
+        "https://shop.example.fr/phones/?min_price=10",
+        "https://shop.example.fr/phones/?price=10-50",
+        "https://shop.example.fr/phones/?add-to-cart=12",
+        "https://shop.example.fr/p/1;jsessionid=ABC",
+        "https://shop.example.fr/p/1?PHPSESSID=abc",
+        "https://shop.example.fr/img/phone.JPG",
+        "https://shop.example.fr/catalogue.pdf",
+        "https://shop.example.fr/video.mp4",
+        "mailto:shop@example.fr",
+        "ftp://shop.example.fr/x",
+    ],
+)
 def test_traps_are_recognised(url: str) -> None:
     assert is_trap(url) is True
 
 
-@pytest.mark.parametrize("url", [
-    "https://shop.example.fr/", "https://shop.example.fr/product/mini-phone.html",
-    "https://shop.example.fr/category/phones/?page=2", "https://shop.example.fr/collections/all",
-    "https://shop.example.fr/phones/page/3/", "https://shop.example.fr/accounting-phones.html",
-    "https://shop.example.fr/index.php?id_product=12&controller=product",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://shop.example.fr/",
+        "https://shop.example.fr/product/mini-phone.html",
+        "https://shop.example.fr/category/phones/?page=2",
+        "https://shop.example.fr/collections/all",
+        "https://shop.example.fr/phones/page/3/",
+        "https://shop.example.fr/accounting-phones.html",
+        "https://shop.example.fr/index.php?id_product=12&controller=product",
+    ],
+)
 def test_ordinary_shop_pages_are_not_traps(url: str) -> None:
     assert is_trap(url) is False
 
@@ -63,10 +83,15 @@ def test_discover_links_sorts_products_pagination_and_listings() -> None:
     assert links.listings == [f"{BASE}/category/phones/", "https://blog.example.fr/post"]
 
 
-@pytest.mark.parametrize(("number", "variant", "external_id"), [
-    (1, "jsonld", "TW-001"), (2, "microdata", "TW-002"), (6, "opengraph", "TW-006"),
-    (3, "opengraph", url_id(f"{BASE}/mini-phone-03.html")),
-])
+@pytest.mark.parametrize(
+    ("number", "variant", "external_id"),
+    [
+        (1, "jsonld", "TW-001"),
+        (2, "microdata", "TW-002"),
+        (6, "opengraph", "TW-006"),
+        (3, "opengraph", url_id(f"{BASE}/mini-phone-03.html")),
+    ],
+)
 def test_parse_product_page_reads_each_markup_variant(number: int, variant: str, external_id: str) -> None:
     routes = build_shop(BASE)
     path = f"/mini-phone-{number:02d}.html"
@@ -75,8 +100,13 @@ def test_parse_product_page_reads_each_markup_variant(number: int, variant: str,
     item = parse_product_page(response(path, routes[path][1]))
     assert item is not None
     assert (item.marketplace, item.external_id, item.url, item.title, item.price, item.currency) == (
-        "shop.example.fr", external_id, BASE + path, f"Mini phone model {number:02d}",
-        Decimal(f"{20 + number}.90"), "EUR")
+        "shop.example.fr",
+        external_id,
+        BASE + path,
+        f"Mini phone model {number:02d}",
+        Decimal(f"{20 + number}.90"),
+        "EUR",
+    )
 
 
 @pytest.mark.parametrize("path", ["/", "/about.html", "/category/phones/", "/category/accessories/?page=2"])
@@ -85,10 +115,12 @@ def test_pages_that_are_not_products_give_no_listing(path: str) -> None:
 
 
 def test_a_listing_of_microdata_product_tiles_is_not_a_product_page() -> None:
-    tile = ('<div itemscope itemtype="https://schema.org/Product"><a itemprop="url" href="/p/{n}">'
-            '<span itemprop="name">Phone {n}</span></a><div itemprop="offers" itemscope '
-            'itemtype="https://schema.org/Offer"><meta itemprop="price" content="1{n}.00">'
-            '<meta itemprop="priceCurrency" content="EUR"></div></div>')
+    tile = (
+        '<div itemscope itemtype="https://schema.org/Product"><a itemprop="url" href="/p/{n}">'
+        '<span itemprop="name">Phone {n}</span></a><div itemprop="offers" itemscope '
+        'itemtype="https://schema.org/Offer"><meta itemprop="price" content="1{n}.00">'
+        '<meta itemprop="priceCurrency" content="EUR"></div></div>'
+    )
     html = "<html><body><h1>Phones</h1>" + "".join(tile.format(n=n) for n in range(3)) + "</body></html>"
     assert parse_product_page(response("/phones/", html)) is None
 
@@ -101,10 +133,20 @@ def test_arguments_need_a_start_url() -> None:
 def test_arguments_reject_a_bad_url_and_convert_strings() -> None:
     with pytest.raises(SpiderArgumentError, match=r"start_url: Value error, not an http\(s\) URL: 'shop.fr'"):
         ShopSpider.validate_arguments({"start_url": "https://a.example.fr/,shop.fr"})
-    args = ShopSpider.validate_arguments({"start_url": "https://a.example.fr/x, https://b.example.fr",
-                                          "max_depth": "2", "max_pages": "40", "follow_sitemaps": "false"})
+    args = ShopSpider.validate_arguments(
+        {
+            "start_url": "https://a.example.fr/x, https://b.example.fr",
+            "max_depth": "2",
+            "max_pages": "40",
+            "follow_sitemaps": "false",
+        }
+    )
     assert (args.start_urls, args.max_depth, args.max_pages, args.follow_sitemaps) == (
-        ("https://a.example.fr/x", "https://b.example.fr/"), 2, 40, False)
+        ("https://a.example.fr/x", "https://b.example.fr/"),
+        2,
+        40,
+        False,
+    )
     with pytest.raises(SpiderArgumentError, match="max_pages"):
         ShopSpider.validate_arguments({"start_url": "https://a.example.fr/", "max_pages": "0"})
 
