@@ -57,13 +57,13 @@ def guarded(fn: Callable[[], Any]) -> Any:
     """Run `fn`, turning known errors into one line and a meaningful exit code."""
     from pydantic import ValidationError
 
-    from crawler.match_file import InputLineError
     from crawler.runner import CrawlUsageError
+    from matching.jsonlines import LineError
     from storage.db import DatabaseError
 
     try:
         return fn()
-    except (CrawlUsageError, DatabaseError, InputLineError, UsageProblem, ValidationError) as exc:
+    except (CrawlUsageError, DatabaseError, LineError, UsageProblem, ValidationError) as exc:
         if _state["verbose"]:
             err.print_exception()
         raise fail(str(exc).replace("\n", "; "), 2) from None

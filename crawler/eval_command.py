@@ -87,11 +87,12 @@ def eval_command(
     from crawler.cli import fail, guarded
     from crawler.config import get_settings
     from matching import get_matcher
-    from matching.evaluation import LabelFileError, evaluate_labels, read_label_file
+    from matching.evaluation import evaluate_labels, read_label_file
+    from matching.jsonlines import LineError
 
     try:
         records = read_label_file(labels)
-    except LabelFileError as exc:
+    except LineError as exc:
         raise fail(str(exc), 2) from None
     report = guarded(lambda: evaluate_labels(records, get_matcher(get_settings().catalog_path)))
     if as_json:

@@ -12,15 +12,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from matching.jsonlines import LineError, json_object
+
 # Large enough for score_many to spread a big file over both cores (it does so from 5,000).
 BATCH = 10_000
 
 
-class InputLineError(ValueError):
-    def __init__(self, source: str, line: int, why: str) -> None:
-        super().__init__(f"{source}, line {line}: {why}")
-        self.line = line
-        self.why = why
 
 
 @dataclass
@@ -28,22 +25,17 @@ class MatchFileReport:
     read: int = 0
     written: int = 0
     flagged: int = 0
-    skipped: list[InputLineError] = field(default_factory=list)
+    skipped: list[LineError] = field(default_factory=list)
 
 
 def parse_line(text: str, source: str, number: int) -> dict[str, Any]:
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputLineError(source, number, f"invalid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(record, dict):
-        raise InputLineError(source, number, f"expected a JSON object, got {type(record).__name__}")
+    record = json_object(text, source, number)
     title = record.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise InputLineError(source, number, "missing or empty 'title' (a non-empty string)")
+        raise LineError(source, number, "missing or empty 'title' (a non-empty string)")
     description = record.get("description", "")
     if description is not None and not isinstance(description, str):
-        raise InputLineError(source, number, "'description' must be a string")
+        raise LineError(source, number, "'description' must be a string")
     return record
 
 
@@ -56,7 +48,7 @@ def _records(
         report.read += 1
         try:
             yield parse_line(text, source, number)
-        except InputLineError as error:
+        except LineError as error:
             if not skip_invalid:
                 raise
             report.skipped.append(error)

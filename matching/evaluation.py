@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from matching.jsonlines import LineError, json_object
 from matching.matcher import Matcher
 from matching.result import MatchResult
 
@@ -23,7 +24,6 @@ __all__ = [
     "Confusion",
     "Error",
     "EvaluationReport",
-    "LabelFileError",
     "LabelRecord",
     "TierFigures",
     "evaluate_labels",
@@ -36,14 +36,6 @@ GENERIC_FAMILY = "generic"
 _BATCH = 1000
 
 
-class LabelFileError(ValueError):
-    """A labelled file that cannot be read: names the file and line."""
-
-    def __init__(self, source: str, line: int, why: str) -> None:
-        super().__init__(f"{source}, line {line}: {why}")
-        self.source = source
-        self.line = line
-        self.why = why
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,21 +64,16 @@ _REQUIRED: dict[str, tuple[tuple[type, ...], str]] = {
 
 
 def _parse(text: str, source: str, number: int) -> LabelRecord:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LabelFileError(source, number, f"invalid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(data, dict):
-        raise LabelFileError(source, number, f"expected a JSON object, got {type(data).__name__}")
+    data = json_object(text, source, number)
     missing = [key for key in _REQUIRED if key not in data]
     if missing:
-        raise LabelFileError(source, number, "missing key(s) " + ", ".join(repr(k) for k in missing))
+        raise LineError(source, number, "missing key(s) " + ", ".join(repr(k) for k in missing))
     for key, (types, wanted) in _REQUIRED.items():
         value = data[key]
         if not isinstance(value, types) or (wanted == "a non-empty string" and not value.strip()):
-            raise LabelFileError(source, number, f"'{key}' must be {wanted}, got {json.dumps(value)}")
+            raise LineError(source, number, f"'{key}' must be {wanted}, got {json.dumps(value)}")
     if data["label"] and not data["family"]:
-        raise LabelFileError(source, number, "'family' is required when 'label' is true")
+        raise LineError(source, number, "'family' is required when 'label' is true")
     return LabelRecord(**{key: data[key] for key in _REQUIRED})
 
 
@@ -99,7 +86,7 @@ def read_labels(lines: Iterable[str], source: str = "<labels>") -> list[LabelRec
             continue
         record = _parse(text, source, number)
         if record.id in first_line:
-            raise LabelFileError(
+            raise LineError(
                 source, number, f"duplicate id {record.id!r} (first on line {first_line[record.id]})"
             )
         first_line[record.id] = number
@@ -108,13 +95,13 @@ def read_labels(lines: Iterable[str], source: str = "<labels>") -> list[LabelRec
 
 
 def read_label_file(path: Path) -> list[LabelRecord]:
-    """`read_labels` over a file; a missing or undecodable file is a `LabelFileError` on line 0."""
+    """`read_labels` over a file; a missing or undecodable file is a `LineError` on line 0."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise LabelFileError(str(path), 0, "file does not exist") from None
+        raise LineError(str(path), 0, "file does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise LabelFileError(str(path), 0, f"cannot be read ({exc})") from None
+        raise LineError(str(path), 0, f"cannot be read ({exc})") from None
     return read_labels(text.splitlines(), str(path))
 
 

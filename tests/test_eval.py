@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from matching import get_matcher
-from matching.evaluation import LabelFileError, evaluate_labels, read_label_file, read_labels
+from matching.evaluation import evaluate_labels, read_label_file, read_labels
+from matching.jsonlines import LineError
 from tests.e2e_support import run_cli
 
 # Measured on ../shared/eval/dev.jsonl with MATCHER_VERSION 2025.1 and the bundled catalog:
@@ -122,7 +123,7 @@ def test_small_file_exact_figures(tmp_path: Path) -> None:
     ],
 )
 def test_malformed_line_names_file_and_line(bad: str, why: str) -> None:
-    with pytest.raises(LabelFileError) as info:
+    with pytest.raises(LineError) as info:
         read_labels([SMALL[0], "", bad], "labels.jsonl")
     assert str(info.value) == f"labels.jsonl, line 3: {why}"
 
