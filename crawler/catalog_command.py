@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from crawler.catalog_store import active_catalog
 from crawler.config import get_settings
 from crawler.output import OutputFormat, write_rows
 
@@ -65,13 +66,6 @@ def _guarded(fn: Callable[[], T]) -> T:
         raise fail(str(exc).replace("\n", "; "), 2) from None
 
 
-def _active_catalog() -> Any:
-    from crawler.catalog_store import active_catalog_path
-    from matching import load_catalog
-
-    return load_catalog(active_catalog_path(get_settings()))
-
-
 def _sessions() -> Any:
     from storage.db import session_factory, upgrade_database
 
@@ -89,7 +83,7 @@ def list_devices(
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.TABLE,
 ) -> None:
     """The devices of the catalog in force."""
-    catalog = _guarded(_active_catalog)
+    catalog = _guarded(active_catalog)
     machine = fmt is not OutputFormat.TABLE
     rows = [
         {
@@ -119,7 +113,7 @@ def show(
     from crawler.cli import fail
     from matching.catalog_io import device_record
 
-    catalog = _guarded(_active_catalog)
+    catalog = _guarded(active_catalog)
     try:
         device = catalog.get(device_id)
     except KeyError:
@@ -144,12 +138,11 @@ def validate(
     file: Annotated[Path, typer.Argument(help="Catalog file (.yaml, .yml, .json or .csv).")],
 ) -> None:
     """Check a catalog file against the schema without importing it."""
-    from crawler.catalog_store import active_catalog_path, diff_catalogs
-    from matching import load_catalog
+    from crawler.catalog_store import diff_catalogs
     from matching.catalog_io import read_catalog_file
 
     catalog = _guarded(lambda: read_catalog_file(file))
-    current = _guarded(lambda: load_catalog(active_catalog_path(get_settings())))
+    current = _guarded(active_catalog)
     diff = diff_catalogs(current, catalog)
     typer.echo(
         f"{file}: valid, {len(catalog.devices)} devices, version {catalog.version}; "
@@ -196,7 +189,7 @@ def export(
     """Write the catalog in force as YAML, JSON or CSV (readable back by `validate`/`import`)."""
     from matching.catalog_io import export_catalog
 
-    catalog = _guarded(_active_catalog)
+    catalog = _guarded(active_catalog)
     text = _guarded(lambda: export_catalog(catalog, fmt.value))
     if output is None:
         sys.stdout.write(text)

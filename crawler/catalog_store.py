@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from matching.catalog import Catalog, CatalogError, load_catalog
 from matching.catalog_io import device_record, export_catalog, read_catalog_file
+from matching.matcher import Matcher, get_matcher
 from storage.models import CatalogImport, utcnow
 
 if TYPE_CHECKING:
@@ -86,6 +87,20 @@ def active_catalog_path(settings: ThumbwatchSettings) -> Path | None:
     if settings.catalog_path is not None:
         return settings.catalog_path
     return _imported_path(settings.resolved_home)
+
+
+def active_catalog() -> Catalog:
+    """The catalog in force for this process's configuration."""
+    from crawler.config import get_settings
+
+    return load_catalog(active_catalog_path(get_settings()))
+
+
+def active_matcher() -> Matcher:
+    """The (cached) matcher over the catalog in force: crawls, match, eval and rescore use it."""
+    from crawler.config import get_settings
+
+    return get_matcher(active_catalog_path(get_settings()))
 
 
 def diff_catalogs(old: Catalog, new: Catalog) -> CatalogDiff:

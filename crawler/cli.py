@@ -205,12 +205,11 @@ def match(
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip malformed lines.")] = False,
 ) -> None:
     """Score listings from a JSON Lines file against the device catalog."""
-    from crawler.catalog_store import active_catalog_path
+    from crawler.catalog_store import active_matcher
     from crawler.match_file import match_lines
-    from matching import get_matcher
 
     def run() -> Any:
-        matcher = get_matcher(active_catalog_path(get_settings()))
+        matcher = active_matcher()
         source = str(input_path) if input_path else "<stdin>"
         if input_path is not None and not input_path.is_file():
             raise UsageProblem(f"input file {input_path} does not exist")

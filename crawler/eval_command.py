@@ -84,9 +84,8 @@ def eval_command(
 ) -> None:
     """Measure the matcher on a labelled file: precision, recall, F1, per tier and language."""
     # Imported here: crawler.cli registers this command, so a module-level import would be circular.
+    from crawler.catalog_store import active_matcher
     from crawler.cli import fail, guarded
-    from crawler.config import get_settings
-    from matching import get_matcher
     from matching.evaluation import evaluate_labels, read_label_file
     from matching.jsonlines import LineError
 
@@ -94,7 +93,7 @@ def eval_command(
         records = read_label_file(labels)
     except LineError as exc:
         raise fail(str(exc), 2) from None
-    report = guarded(lambda: evaluate_labels(records, get_matcher(get_settings().catalog_path)))
+    report = guarded(lambda: evaluate_labels(records, active_matcher()))
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     else:

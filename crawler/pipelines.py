@@ -76,12 +76,10 @@ class MatchListingPipeline:
     """Score each listing against the device catalog (sets ``item.match``)."""
 
     def __init__(self, crawler: Crawler) -> None:
-        from crawler.catalog_store import active_catalog_path
-        from crawler.config import get_settings
-        from matching import get_matcher
+        from crawler.catalog_store import active_matcher
 
         self.stats = crawler.stats
-        self.matcher = get_matcher(active_catalog_path(get_settings()))
+        self.matcher = active_matcher()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -211,10 +211,9 @@ def rescore_command(
 ) -> None:
     """Re-score stored listings with the current matcher and catalog; show what moved."""
     # Imported here: crawler.cli registers this command, so a module-level import would be circular.
+    from crawler.catalog_store import active_matcher
     from crawler.cli import _sessions, err, guarded
-    from crawler.config import get_settings
-    from matching import get_matcher
 
-    report = guarded(lambda: rescore(_sessions(), get_matcher(get_settings().catalog_path)))
+    report = guarded(lambda: rescore(_sessions(), active_matcher()))
     err.print(report.summary(), highlight=False, soft_wrap=True)
     write_rows([m.to_row() for m in report.moved], fmt, MOVED_COLUMNS, title="moved")

@@ -56,11 +56,10 @@ class SandboxSpiderArguments(BaseModel):
 
 def default_queries() -> tuple[str, ...]:
     """The catalog's search terms (imported late: matching is only needed for a real crawl)."""
-    from crawler.catalog_store import active_catalog_path
-    from crawler.config import get_settings
-    from matching import load_catalog, search_queries
+    from crawler.catalog_store import active_catalog
+    from matching import search_queries
 
-    return tuple(search_queries(load_catalog(active_catalog_path(get_settings()))))
+    return tuple(search_queries(active_catalog()))
 
 
 class SandboxSpider(ErrbackMixin, scrapy.Spider):

@@ -80,11 +80,9 @@ class MarketplaceSpiderArguments(BaseModel):
 
 @cache
 def _catalog_queries(locale: str, terms_file: Path | None, limit: int | None) -> tuple[str, ...]:
-    from crawler.catalog_store import active_catalog_path
-    from crawler.config import get_settings
-    from matching import load_catalog
+    from crawler.catalog_store import active_catalog
 
-    catalog = load_catalog(active_catalog_path(get_settings()))
+    catalog = active_catalog()
     return tuple(site_queries(catalog, locale, limit=limit, terms_file=terms_file))
 
 

@@ -10,7 +10,13 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from crawler.catalog_store import active_catalog_path, import_catalog, list_imports
+from crawler.catalog_store import (
+    active_catalog,
+    active_catalog_path,
+    active_matcher,
+    import_catalog,
+    list_imports,
+)
 from crawler.config import get_settings
 from matching import get_matcher, load_catalog
 from matching.catalog_io import export_catalog
@@ -81,9 +87,11 @@ def test_good_import_is_recorded_and_becomes_active(tmp_path: Path, isolated_con
 
 
 def test_imported_device_is_matched(tmp_path: Path) -> None:
-    import_catalog(_catalog_with_nanofone(tmp_path), "officer-17", _sessions())  # type: ignore[arg-type]
-    matcher = get_matcher(active_catalog_path(get_settings()))
+    record = import_catalog(_catalog_with_nanofone(tmp_path), "officer-17", _sessions())  # type: ignore[arg-type]
+    matcher = active_matcher()  # what crawls, match, eval and rescore use
+    assert matcher.catalog.version == record.catalog_version
     assert matcher.score_listing("Nanofone X9 mini phone, smallest phone 2G").device_id == "nanofone-x9"
+    assert "nanofone-x9" in {device.id for device in active_catalog().devices}
 
 
 def test_failed_import_writes_nothing(tmp_path: Path, isolated_config: Path) -> None:
