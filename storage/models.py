@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Enum,
     ForeignKey,
@@ -218,3 +219,115 @@ class CatalogImport(Base):
     devices_added: Mapped[int] = mapped_column(Integer)
     devices_changed: Mapped[int] = mapped_column(Integer)
     devices_removed: Mapped[int] = mapped_column(Integer)
+
+
+class ListingImage(Base):
+    """One image of a listing as fetched during a crawl, with its perceptual hash.
+
+    ``phash`` is imagehash's 64-bit perceptual hash as 16 hex digits: listings whose images
+    are within a small Hamming distance show the same photo (resized, recompressed, recoloured).
+    """
+
+    __tablename__ = "listing_images"
+    __table_args__ = (UniqueConstraint("listing_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    phash: Mapped[str | None] = mapped_column(String(16), index=True)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime]
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+
+class Capture(Base):
+    """One act of evidence capture: what was seen of a listing, when, by which process.
+
+    A crawl captures each listing snapshot at most once (``purpose`` "crawl"); follow-up fetches
+    and manual captures add their own. The blobs themselves are `EvidenceItem` rows.
+    """
+
+    __tablename__ = "captures"
+    __table_args__ = (UniqueConstraint("snapshot_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="RESTRICT"), index=True)
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("listing_snapshots.id"))
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text)
+    captured_at: Mapped[datetime]
+    captured_by: Mapped[str] = mapped_column(String(200))
+
+    items: Mapped[list[EvidenceItem]] = relationship(back_populates="capture", order_by="EvidenceItem.id")
+
+
+class EvidenceItem(Base):
+    """One evidence blob of a capture; the blob lives in the content-addressed store by SHA-256."""
+
+    __tablename__ = "evidence_items"
+    __table_args__ = (UniqueConstraint("capture_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(30))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+    captured_at: Mapped[datetime]
+    source_url: Mapped[str] = mapped_column(Text)
+    tool_name: Mapped[str] = mapped_column(String(100))
+    tool_version: Mapped[str] = mapped_column(String(100))
+
+    capture: Mapped[Capture] = relationship(back_populates="items")
+
+
+class CustodyEntry(Base):
+    """An append-only, hash-chained record of what happened to evidence and listings.
+
+    Each entry's ``entry_hash`` covers its content and ``prev_hash`` (the previous entry's
+    hash); ``prev_hash`` is unique, so two writers can never both extend the same tail: the
+    loser's insert fails and it retries on the new tail.
+    """
+
+    __tablename__ = "custody_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recorded_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id", ondelete="RESTRICT"), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    evidence_hashes: Mapped[list[Any]] = mapped_column(default=list)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Referral(Base):
+    """A takedown referral package exported for one marketplace's listings."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    marketplace_id: Mapped[int] = mapped_column(ForeignKey("marketplaces.id"), index=True)
+    package_path: Mapped[str] = mapped_column(Text)
+    package_sha256: Mapped[str] = mapped_column(String(64))
+    listings: Mapped[list[ReferralListing]] = relationship(back_populates="referral")
+
+
+class ReferralListing(Base):
+    """Which listings a referral named (a listing can be referred again, e.g. after relisting)."""
+
+    __tablename__ = "referral_listings"
+
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), primary_key=True, index=True)
+
+    referral: Mapped[Referral] = relationship(back_populates="listings")

@@ -1,0 +1,1 @@
+"""Evidence: the content-addressed blob store, capture records, the custody log and referrals."""
