@@ -30,6 +30,9 @@ class ListingItem:
     ship_from: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
     match: Any = None
+    # Set by `storage.repository.store_listings`: the stored rows this observation landed in.
+    listing_id: int | None = None
+    snapshot_id: int | None = None
 
     def content(self) -> dict[str, Any]:
         """The fields whose change makes a new snapshot (everything read off the page but time)."""

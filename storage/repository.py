@@ -377,6 +377,9 @@ def store_listings(
         ]
         snapshots, created = _upsert_snapshots(session, _distinct(observations), crawl_run_id)
         summary.snapshots_created += created
+        for item in group:
+            item.listing_id = listing_ids[item.external_id]
+            item.snapshot_id = snapshots[(item.listing_id, digests[id(item)])]
         scored = [
             (
                 listing_ids[item.external_id],

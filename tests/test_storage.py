@@ -12,8 +12,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 
-from crawler.items import ListingItem
-from matching import MatchResult, Reason
 from storage import (
     Base,
     CrawlRun,
@@ -28,57 +26,7 @@ from storage import (
     upgrade_database,
 )
 from storage.repository import finish_crawl_run, list_hits, start_crawl_run, store_listings
-
-T0 = datetime(2026, 5, 20, 8, 0, tzinfo=UTC)
-
-
-def make_match(score: int, flagged: bool = True, device: str | None = "l8star-bm10") -> MatchResult:
-    return MatchResult(
-        score=score,
-        tier="high" if flagged else "none",
-        flagged=flagged,
-        device_id=device if flagged else None,
-        device_name="L8star BM10" if flagged else None,
-        reasons=(
-            Reason(
-                code="model",
-                text="names L8star BM10",
-                points=60.0,
-                field="title",
-                span=(0, 11),
-                excerpt="L8star BM10",
-            ),
-        ),
-        matcher_version="test-1",
-        catalog_version="cat-1",
-    )
-
-
-def make_item(
-    external_id: str = "A1",
-    title: str = "L8star BM10 mini phone",
-    fetched_at: datetime = T0,
-    price: str = "19.99",
-    score: int = 90,
-    flagged: bool = True,
-) -> ListingItem:
-    item = ListingItem(
-        marketplace="test-market",
-        external_id=external_id,
-        url=f"http://market.test/item/{external_id}",
-        title=title,
-        fetched_at=fetched_at,
-        description="68x28x13 mm, 350 mAh",
-        price=Decimal(price),
-        currency="EUR",
-        seller_name="Seller One",
-        seller_url="http://market.test/seller/1",
-        image_urls=["http://market.test/img/1.png"],
-        ship_from="CN",
-        attributes={"Battery": "350 mAh"},
-    )
-    item.match = make_match(score, flagged)
-    return item
+from tests.factories import T0, make_item
 
 
 def counts(url: str) -> dict[str, int]:
@@ -128,6 +76,24 @@ def test_recrawl_of_unchanged_listing_only_bumps_last_seen(database_url: str) ->
         snapshot = session.scalars(select(ListingSnapshot)).one()
         assert snapshot.last_seen == T0 + timedelta(days=1)
         assert listing.review_status.value == "new"
+
+
+def test_stored_items_carry_their_listing_and_snapshot_ids(database_url: str) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    items = [make_item(), make_item(external_id="L2"), make_item(fetched_at=T0 + timedelta(days=1))]
+    with sessions.begin() as session:
+        store_listings(session, items)
+    with sessions() as session:
+        rows = {
+            (listing.external_id, snapshot.id): listing.id
+            for listing, snapshot in session.execute(
+                select(Listing, ListingSnapshot).join(
+                    ListingSnapshot, ListingSnapshot.listing_id == Listing.id
+                )
+            )
+        }
+    assert {(item.external_id, item.snapshot_id): item.listing_id for item in items} == rows
+    assert items[0].snapshot_id == items[2].snapshot_id
 
 
 def test_changed_content_adds_a_snapshot_and_updates_the_listing(database_url: str) -> None:
