@@ -331,3 +331,45 @@ class ReferralListing(Base):
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), primary_key=True, index=True)
 
     referral: Mapped[Referral] = relationship(back_populates="listings")
+
+
+class User(Base):
+    """A review console account; the password is stored only as an argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(Text)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebSession(Base):
+    """A logged-in browser session; the cookie holds a random token, the row only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+class LoginAttempt(Base):
+    """Every login attempt, kept for rate limiting and the security log."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_name_at", "username", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    client: Mapped[str] = mapped_column(String(100), index=True)
+    attempted_at: Mapped[datetime]
+    succeeded: Mapped[bool]
+    detail: Mapped[str] = mapped_column(String(200), default="")
