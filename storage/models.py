@@ -152,6 +152,9 @@ class Listing(Base):
     review_status: Mapped[ReviewStatus] = mapped_column(
         _enum(ReviewStatus, "review_status"), default=ReviewStatus.NEW, index=True
     )
+    # Set when this listing looks like a comeback of a listing removed after a referral.
+    relisting_of_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id"), index=True)
+    relisting_reason: Mapped[str | None] = mapped_column(Text)
 
     marketplace: Mapped[Marketplace] = relationship()
     seller: Mapped[Seller | None] = relationship()
@@ -373,3 +376,36 @@ class LoginAttempt(Base):
     attempted_at: Mapped[datetime]
     succeeded: Mapped[bool]
     detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CrawlRequest(Base):
+    """A crawl asked for outside the schedule ("crawl now"); the scheduler process runs it."""
+
+    __tablename__ = "crawl_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spider: Mapped[str] = mapped_column(String(100))
+    arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertDelivery(Base):
+    """One digest sent (or attempted) to one alert channel."""
+
+    __tablename__ = "alert_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    digest: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
