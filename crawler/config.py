@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crawler import __version__
@@ -51,6 +52,64 @@ class ThumbwatchSettings(BaseSettings):
     autothrottle: bool = Field(default=True)
     download_timeout: float = Field(default=30.0, gt=0)
     log_level: str = Field(default="INFO")
+    # Evidence capture at crawl time (crawler/evidence_pipeline.py); 50 is the matcher's medium tier.
+    evidence_min_score: int = Field(
+        default=50, ge=0, le=100, description="Listings scoring at least this are captured as evidence."
+    )
+    evidence_screenshots: bool = Field(default=True, description="Take a full-page screenshot per capture.")
+    evidence_screenshot_timeout: float = Field(default=30.0, gt=0, description="Seconds per screenshot.")
+    # Referral notices (evidence/notice.py): DSA Art. 16(2)(c) needs the submitter's name and email.
+    unit_name: str | None = Field(default=None, description="Name of the unit that submits notices.")
+    unit_email: str | None = Field(
+        default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Email of the submitting unit."
+    )
+    unit_country: str | None = Field(
+        default=None, pattern=r"^[A-Za-z]{2}$", description="ISO country code whose legal basis applies."
+    )
+    legal_basis_file: Path | None = Field(
+        default=None, description="TOML or YAML file: country code -> legal basis text for notices."
+    )
+    cli_role: Literal["analyst", "supervisor", "admin"] = Field(
+        default="supervisor", description="Review role of whoever runs the command line."
+    )
+
+    @field_validator("unit_country")
+    @classmethod
+    def _country_upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else None
+
+    # Review console (review/app.py)
+    secret_key: str | None = Field(
+        default=None, description="Session key of the review console; default: generated into the data dir."
+    )
+    session_hours: float = Field(default=8.0, gt=0, description="A console login lasts at most this long.")
+    session_idle_minutes: float = Field(default=60.0, gt=0, description="Idle sessions end after this.")
+    login_max_failures: int = Field(default=5, ge=1, description="Failed logins per 15 min before lock-out.")
+    totp_required: bool = Field(default=False, description="Supervisors and admins must use a TOTP code.")
+    four_eyes: bool = Field(default=True, description="A supervisor cannot refer a listing they confirmed.")
+    # Daily operation (crawler/scheduling/, crawler/followup.py, crawler/relisting.py, crawler/alerts.py)
+    schedule_path: Path | None = Field(
+        default=None, description="Scheduler jobs (TOML); default: <home>/schedule.toml when present."
+    )
+    referral_overdue_days: int = Field(
+        default=14, ge=1, description="A referred listing still up this many days after referral is overdue."
+    )
+    relisting_title_similarity: int = Field(
+        default=90, ge=50, le=100, description="Title similarity (0-100) that makes a relisting candidate."
+    )
+    relisting_image_distance: int = Field(
+        default=6, ge=0, le=32, description="Most differing perceptual-hash bits for the same main image."
+    )
+    alert_webhook_url: SecretStr | None = Field(default=None, description="JSON webhook for digests.")
+    alert_retries: int = Field(default=4, ge=1, le=10, description="Attempts per alert delivery.")
+    alert_backoff: float = Field(default=2.0, ge=0, description="Seconds before the 2nd attempt, doubling.")
+    smtp_host: str | None = Field(default=None, description="SMTP server for digest emails.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = Field(default=None)
+    smtp_password: SecretStr | None = Field(default=None)
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_from: str | None = Field(default=None, description="Sender address of digest emails.")
+    smtp_to: str | None = Field(default=None, description="Comma-separated recipients of digest emails.")
 
     @field_validator("log_level")
     @classmethod

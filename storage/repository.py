@@ -292,20 +292,25 @@ def upsert_hits(session: Session, scored: Sequence[tuple[int, int | None, Any]],
     return len(scored)
 
 
-def latest_hits(session: Session, listing_ids: Sequence[int]) -> dict[int, Hit]:
-    """Each listing's most recent hit of any matcher/catalog version (the one `list_hits` shows)."""
-    if not listing_ids:
-        return {}
-    ranked = (
+def latest_hit_ranking(*where: ColumnElement[bool]) -> Any:
+    """Subquery ranking each listing's hits, newest first: join on ``hit_id`` and ``rank == 1``."""
+    return (
         select(
             Hit.id.label("hit_id"),
             func.row_number()
             .over(partition_by=Hit.listing_id, order_by=(Hit.updated_at.desc(), Hit.id.desc()))
             .label("rank"),
         )
-        .where(Hit.listing_id.in_(list(listing_ids)))
+        .where(*where)
         .subquery()
     )
+
+
+def latest_hits(session: Session, listing_ids: Sequence[int]) -> dict[int, Hit]:
+    """Each listing's most recent hit of any matcher/catalog version (the one `list_hits` shows)."""
+    if not listing_ids:
+        return {}
+    ranked = latest_hit_ranking(Hit.listing_id.in_(list(listing_ids)))
     stmt = select(Hit).join(ranked, (ranked.c.hit_id == Hit.id) & (ranked.c.rank == 1))
     return {hit.listing_id: hit for hit in session.scalars(stmt)}
 
@@ -443,12 +448,7 @@ def finish_crawl_run(
 
 def list_hits(session: Session, min_score: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
     """Flagged listings with their latest match, best score first (one row per listing)."""
-    latest = select(
-        Hit.id.label("hit_id"),
-        func.row_number()
-        .over(partition_by=Hit.listing_id, order_by=(Hit.updated_at.desc(), Hit.id.desc()))
-        .label("rank"),
-    ).subquery()
+    latest = latest_hit_ranking()
     stmt = (
         select(Hit, Listing, Marketplace.slug, Seller.name)
         .join(latest, (latest.c.hit_id == Hit.id) & (latest.c.rank == 1))

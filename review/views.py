@@ -1,0 +1,223 @@
+"""The review console's pages and actions (all behind login; see `review.app`)."""
+
+# No `from __future__ import annotations`: FastAPI resolves these routes' annotations, which
+# name dependencies local to the app factory.
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crawler.config import ThumbwatchSettings
+from evidence.store import evidence_store
+from review.accounts import SessionUser
+from review.detail import listing_detail
+from review.highlight import highlight
+from review.queue import QueueFilters, filter_choices, queue_page
+from review.workflow import DISMISS_REASONS, TransitionError, allowed_targets, transition_listing
+from storage.models import CustodyEntry, EvidenceItem, ReviewStatus
+from storage.repository import list_crawl_runs
+
+AUDIT_PAGE = 100
+
+
+def register_filters(templates: Jinja2Templates) -> None:
+    env = templates.env
+    env.filters["highlight"] = highlight
+    env.filters["utc"] = lambda value: (
+        value.strftime("%Y-%m-%d %H:%M UTC") if isinstance(value, datetime) else ""
+    )
+    env.filters["tojson_pretty"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    env.globals["urlencode"] = urlencode
+    env.globals["DISMISS_REASONS"] = DISMISS_REASONS
+
+
+def add_routes(
+    router: APIRouter,
+    db: Callable[..., Any],
+    current_user: Callable[..., SessionUser],
+    templates: Jinja2Templates,
+    settings: ThumbwatchSettings,
+) -> None:
+    from review.app import require_csrf
+
+    Db = Annotated[Session, Depends(db)]
+    User = Annotated[SessionUser, Depends(current_user)]
+
+    def page(request: Request, name: str, user: SessionUser, status: int = 200, **context: Any) -> Response:
+        context.update(user=user, message=request.query_params.get("msg"))
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    @router.get("/", include_in_schema=False)
+    def home() -> Response:
+        return RedirectResponse("/queue", status_code=303)
+
+    @router.get("/queue", response_class=HTMLResponse)
+    def queue(request: Request, user: User, session: Db) -> Response:
+        filters = QueueFilters.from_query(dict(request.query_params))
+        result = queue_page(session, filters)
+        return page(
+            request,
+            "queue.html",
+            user,
+            filters=filters,
+            result=result,
+            choices=filter_choices(session),
+            statuses=[s.value for s in ReviewStatus],
+            bulk_targets=allowed_targets(ReviewStatus.NEW, user.role),
+        )
+
+    @router.post("/queue/bulk")
+    def bulk(
+        request: Request,
+        user: User,
+        session: Db,
+        listing_ids: Annotated[list[int], Form()],
+        to: Annotated[str, Form()],
+        csrf_token: Annotated[str, Form()] = "",
+        note: Annotated[str, Form()] = "",
+        reason: Annotated[str, Form()] = "",
+        back: Annotated[str, Form()] = "/queue",
+    ) -> Response:
+        require_csrf(user, csrf_token)
+        target = _status(to)
+        done, refused = 0, []
+        for listing_id in listing_ids:
+            try:
+                with session.begin():
+                    transition_listing(
+                        session,
+                        listing_id,
+                        target,
+                        actor=f"user:{user.name}",
+                        role=user.role,
+                        note=note,
+                        reason=reason or None,
+                    )
+                done += 1
+            except TransitionError as exc:
+                refused.append(str(exc))
+        message = f"{done} listing(s) marked {target.value}" + (
+            f"; refused: {'; '.join(refused)}" if refused else ""
+        )
+        return _back(back, message)
+
+    @router.get("/listings/{listing_id}", response_class=HTMLResponse)
+    def listing(request: Request, listing_id: int, user: User, session: Db) -> Response:
+        detail = listing_detail(session, listing_id)
+        if detail is None:
+            return page(request, "error.html", user, status=404, message=f"no listing {listing_id}")
+        return page(
+            request,
+            "listing.html",
+            user,
+            d=detail,
+            targets=allowed_targets(detail.listing.review_status, user.role),
+        )
+
+    @router.post("/listings/{listing_id}/decision")
+    def decide(
+        listing_id: int,
+        user: User,
+        session: Db,
+        to: Annotated[str, Form()],
+        csrf_token: Annotated[str, Form()] = "",
+        note: Annotated[str, Form()] = "",
+        reason: Annotated[str, Form()] = "",
+    ) -> Response:
+        require_csrf(user, csrf_token)
+        target = _status(to)
+        try:
+            with session.begin():
+                transition_listing(
+                    session,
+                    listing_id,
+                    target,
+                    actor=f"user:{user.name}",
+                    role=user.role,
+                    note=note,
+                    reason=reason or None,
+                )
+        except TransitionError as exc:
+            return _back(f"/listings/{listing_id}", f"refused: {exc}", status=303)
+        return _back(f"/listings/{listing_id}", f"marked {target.value}")
+
+    @router.get("/evidence/{sha256}")
+    def evidence_blob(sha256: str, user: User, session: Db, download: bool = False) -> Response:
+        item = session.scalars(select(EvidenceItem).where(EvidenceItem.sha256 == sha256).limit(1)).first()
+        store = evidence_store()
+        if item is None or not store.exists(sha256):
+            return Response("no such evidence", status_code=404, media_type="text/plain")
+        inline = item.media_type in {"image/png", "image/jpeg", "image/webp"} and not download
+        extension = {"image/png": "png", "image/jpeg": "jpg", "application/warc": "warc"}.get(
+            item.media_type, "bin"
+        )
+        disposition = "inline" if inline else "attachment"
+        headers = {
+            "Content-Disposition": f'{disposition}; filename="{item.kind}-{sha256[:12]}.{extension}"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "X-Content-Type-Options": "nosniff",
+        }
+        path = store.path_for(sha256)
+        return StreamingResponse(path.open("rb"), media_type=item.media_type, headers=headers)
+
+    @router.get("/runs", response_class=HTMLResponse)
+    def runs(request: Request, user: User, session: Db) -> Response:
+        return page(request, "runs.html", user, runs=list_crawl_runs(session, limit=200))
+
+    @router.get("/audit", response_class=HTMLResponse)
+    def audit(
+        request: Request,
+        user: User,
+        session: Db,
+        actor: str = "",
+        action: str = "",
+        listing: str = "",
+        page_no: Annotated[int, Query(alias="page")] = 1,
+    ) -> Response:
+        query = select(CustodyEntry)
+        if actor:
+            query = query.where(CustodyEntry.actor.contains(actor, autoescape=True))
+        if action:
+            query = query.where(CustodyEntry.action.startswith(action, autoescape=True))
+        if listing.isdigit():
+            query = query.where(CustodyEntry.listing_id == int(listing))
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page_no = max(1, page_no)
+        entries = list(
+            session.scalars(
+                query.order_by(CustodyEntry.id.desc()).limit(AUDIT_PAGE).offset((page_no - 1) * AUDIT_PAGE)
+            )
+        )
+        return page(
+            request,
+            "audit.html",
+            user,
+            entries=entries,
+            total=total,
+            page_no=page_no,
+            pages=max(1, -(-total // AUDIT_PAGE)),
+            filters={"actor": actor, "action": action, "listing": listing},
+        )
+
+
+def _status(value: str) -> ReviewStatus:
+    try:
+        return ReviewStatus(value)
+    except ValueError:
+        from review.app import Forbidden
+
+        raise Forbidden(f"unknown review status {value!r}") from None
+
+
+def _back(path: str, message: str, status: int = 303) -> Response:
+    if not path.startswith("/") or path.startswith("//"):
+        path = "/queue"
+    separator = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{separator}{urlencode({'msg': message[:500]})}", status_code=status)
