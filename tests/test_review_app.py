@@ -1,0 +1,224 @@
+"""Route tests of the review console: access control, CSRF, roles, workflow, queue, escaping."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pyotp
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from review.accounts import AccountError, LoginPolicy, authenticate, enrol_totp, open_session, resume_session
+from review.workflow import Role
+from storage.models import Listing, LoginAttempt, ReviewStatus, User
+from tests.factories import T0, stored_listing
+from tests.review_support import PASSWORD, Console, csrf_of, login, make_console
+
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+@pytest.fixture
+def console() -> Console:
+    return make_console()
+
+
+def status_of(console: Console, listing_id: int) -> ReviewStatus:
+    with console.sessions() as session:
+        return session.scalars(select(Listing.review_status).where(Listing.id == listing_id)).one()
+
+
+def api_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every APIRoute, looking inside included routers (FastAPI wraps them)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):
+            found.extend(api_routes(route.original_router.routes))
+    return found
+
+
+def test_every_route_but_login_and_static_refuses_anonymous_requests(console: Console) -> None:
+    client = console.client()
+    routes = [r for r in api_routes(console.app.routes) if r.path != "/login"]
+    assert {r.path for r in routes} >= {"/queue", "/listings/{listing_id}", "/audit", "/runs", "/logout"}
+    for route in routes:
+        path = route.path.replace("{listing_id}", "1").replace("{sha256}", "a" * 64)
+        for method in route.methods:
+            response = client.request(method, path, follow_redirects=False)
+            if method == "GET":
+                assert response.status_code == 303, path
+                assert response.headers["location"].startswith("/login?next="), path
+            else:
+                assert response.status_code == 401, (method, path)
+    assert client.get("/static/app.css").status_code == 200
+
+
+def test_login_sets_a_hardened_cookie_and_logout_ends_the_session(console: Console) -> None:
+    client = console.client()
+    response = login(client, "ana")
+    assert response.status_code == 303 and response.headers["location"] == "/queue"
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    queue = client.get("/queue")
+    assert queue.status_code == 200 and "ana" in queue.text
+    client.post("/logout", data={"csrf_token": csrf_of(queue.text)}, follow_redirects=False)
+    assert client.get("/queue", follow_redirects=False).status_code == 303
+
+
+def test_wrong_password_is_refused_logged_and_rate_limited(console: Console) -> None:
+    client = console.client()
+    for _ in range(5):
+        response = login(client, "ana", "wrong password!")
+        assert response.status_code == 401 and "wrong user name or password" in response.text
+    locked = login(client, "ana")  # even the right password, now
+    assert locked.status_code == 401 and "too many failed logins" in locked.text
+    with console.sessions() as session:
+        details = [a.detail for a in session.scalars(select(LoginAttempt).order_by(LoginAttempt.id))]
+    assert details == ["bad credentials"] * 5 + ["rate limited"]
+
+
+def test_login_without_the_login_csrf_token_is_refused(console: Console) -> None:
+    response = console.client().post(
+        "/login", data={"username": "ana", "password": PASSWORD, "csrf_token": "x"}
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
+def test_login_never_redirects_off_site(console: Console, target: str) -> None:
+    client = console.client()
+    token = csrf_of(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"username": "ana", "password": PASSWORD, "csrf_token": token, "next": target},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/queue"
+
+
+def test_a_post_without_a_valid_csrf_token_changes_nothing(console: Console) -> None:
+    listing_id = stored_listing(console.sessions).listing_id
+    client = console.login("ana")
+    for token in ("", "forged"):
+        response = client.post(
+            f"/listings/{listing_id}/decision", data={"to": "confirmed", "csrf_token": token}
+        )
+        assert response.status_code == 403
+    assert status_of(console, listing_id) is ReviewStatus.NEW
+
+
+def test_analyst_confirms_but_cannot_refer_and_invalid_transitions_are_refused(console: Console) -> None:
+    listing_id = stored_listing(console.sessions).listing_id
+    client = console.login("ana")
+    token = csrf_of(client.get(f"/listings/{listing_id}").text)
+    page = client.post(
+        f"/listings/{listing_id}/decision", data={"to": "confirmed", "note": "BM10", "csrf_token": token}
+    )
+    assert "marked confirmed" in page.text and status_of(console, listing_id) is ReviewStatus.CONFIRMED
+    page = client.post(f"/listings/{listing_id}/decision", data={"to": "referred", "csrf_token": token})
+    assert "needs the supervisor role" in page.text
+    page = client.post(f"/listings/{listing_id}/decision", data={"to": "removed", "csrf_token": token})
+    assert "cannot go from confirmed to removed" in page.text
+    assert status_of(console, listing_id) is ReviewStatus.CONFIRMED
+    assert (
+        client.post(f"/listings/{listing_id}/decision", data={"to": "bogus", "csrf_token": token}).status_code
+        == 403
+    )
+    detail = client.get(f"/listings/{listing_id}").text
+    assert "review.confirmed" in detail and "user:ana" in detail and "BM10" in detail
+
+
+def test_dismissal_needs_a_reason_and_bulk_actions_report_each_refusal(console: Console) -> None:
+    ids = [stored_listing(console.sessions, external_id=f"B{n}").listing_id for n in range(3)]
+    client = console.login("ana")
+    token = csrf_of(client.get("/queue").text)
+    page = client.post("/queue/bulk", data={"listing_ids": ids[:2], "to": "dismissed", "csrf_token": token})
+    assert "0 listing(s) marked dismissed" in page.text and "needs a reason" in page.text
+    page = client.post(
+        "/queue/bulk",
+        data={"listing_ids": ids[:2], "to": "dismissed", "reason": "accessory only", "csrf_token": token},
+    )
+    assert "2 listing(s) marked dismissed" in page.text
+    page = client.post("/queue/bulk", data={"listing_ids": ids, "to": "confirmed", "csrf_token": token})
+    assert (
+        "1 listing(s) marked confirmed" in page.text
+        and "dismissed -&gt; confirmed needs the supervisor role" in page.text
+    )
+    assert [status_of(console, i) for i in ids] == [ReviewStatus.DISMISSED] * 2 + [ReviewStatus.CONFIRMED]
+
+
+def test_queue_filters_sorts_counts_and_pages(console: Console) -> None:
+    for n in range(60):
+        stored_listing(
+            console.sessions, external_id=f"Q{n:02d}", title=f"mini phone {n:02d}", price=f"{n + 1}.00"
+        )
+    stored_listing(console.sessions, external_id="NF", title="not flagged", flagged=False, score=5)
+    client = console.login("ana")
+    first = client.get("/queue").text
+    assert "60 listing(s) · page 1 of 2" in first and "not flagged" not in first
+    assert client.get("/queue?page=2").text.count('data-href="/listings/') == 10
+    cheap = client.get("/queue?sort=price&per_page=25").text
+    assert cheap.index("mini phone 00") < cheap.index("mini phone 01") < cheap.index("mini phone 24")
+    assert "mini phone 25" not in cheap
+    found = client.get("/queue?q=PHONE+07").text
+    assert "1 listing(s)" in found and "mini phone 07" in found
+    assert "0 listing(s)" in client.get("/queue?marketplace=elsewhere").text
+    assert "60 listing(s)" in client.get("/queue?first_seen_from=2026-05-20&first_seen_to=2026-05-20").text
+    assert "0 listing(s)" in client.get("/queue?first_seen_from=2026-05-21").text
+    bad = client.get("/queue?first_seen_from=yesterday&sort=rand&page=x").text
+    assert (
+        "first seen from: not a date" in bad and "sort: unknown order" in bad and "page: not a number" in bad
+    )
+    assert '<span class="count">60</span>' in first  # new
+
+
+def test_listing_text_is_escaped_everywhere(console: Console) -> None:
+    listing_id = stored_listing(console.sessions, title=HOSTILE + " L8star BM10").listing_id
+    client = console.login("ana")
+    for path in ("/queue", f"/listings/{listing_id}"):
+        html = client.get(path).text
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_pages_carry_security_headers(console: Console) -> None:
+    client = console.login("ana")
+    response = client.get("/queue")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert client.get("/runs").status_code == 200 and client.get("/audit").status_code == 200
+    assert client.get("/listings/9999").status_code == 404
+
+
+def test_sessions_expire_when_idle_or_too_old(console: Console) -> None:
+    policy = LoginPolicy(session_lifetime=timedelta(hours=8), idle_timeout=timedelta(minutes=60))
+    key = b"k" * 32
+    with console.sessions.begin() as session:
+        user = session.scalars(select(User).where(User.name == "ana")).one()
+        token = open_session(session, user, key, policy, now=T0)
+        assert resume_session(session, token, key, policy, now=T0 + timedelta(minutes=59)) is not None
+        assert resume_session(session, token, b"other key" * 4, policy, now=T0) is None
+        assert resume_session(session, token, key, policy, now=T0 + timedelta(minutes=120)) is None
+        token = open_session(session, user, key, policy, now=T0)
+        for minutes in range(50, 8 * 60, 50):
+            assert (
+                resume_session(session, token, key, policy, now=T0 + timedelta(minutes=minutes)) is not None
+            )
+        assert resume_session(session, token, key, policy, now=T0 + timedelta(hours=8)) is None
+
+
+def test_totp_second_factor(console: Console) -> None:
+    with console.sessions.begin() as session:
+        uri = enrol_totp(session, "sam")
+    secret = pyotp.parse_uri(uri).secret
+    client = console.client()
+    assert login(client, "sam").status_code == 401
+    assert login(client, "sam", totp=pyotp.TOTP(secret).now()).status_code == 303
+    required = LoginPolicy(totp_required_roles=frozenset({Role.SUPERVISOR}))
+    with console.sessions.begin() as session, pytest.raises(AccountError, match="second factor is required"):
+        authenticate(session, "sue", PASSWORD, "", "test", required)
