@@ -19,6 +19,7 @@ from evidence.store import evidence_store
 from review.accounts import SessionUser
 from review.detail import listing_detail
 from review.highlight import highlight
+from review.labels import labelled_decisions
 from review.queue import QueueFilters, filter_choices, queue_page
 from review.workflow import DISMISS_REASONS, TransitionError, allowed_targets, transition_listing
 from storage.models import CustodyEntry, EvidenceItem, ReviewStatus
@@ -166,6 +167,13 @@ def add_routes(
         }
         path = store.path_for(sha256)
         return StreamingResponse(path.open("rb"), media_type=item.media_type, headers=headers)
+
+    @router.get("/labels.jsonl")
+    def labels(user: User, session: Db) -> Response:
+        """Decisions as labelled JSON Lines for `thumbwatch eval --labels`."""
+        body = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in labelled_decisions(session))
+        headers = {"Content-Disposition": 'attachment; filename="thumbwatch-decisions.jsonl"'}
+        return Response(body, media_type="application/x-ndjson", headers=headers)
 
     @router.get("/runs", response_class=HTMLResponse)
     def runs(request: Request, user: User, session: Db) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
+from matching.evaluation import read_labels
 from review.accounts import AccountError, LoginPolicy, authenticate, enrol_totp, open_session, resume_session
 from review.workflow import Role
 from storage.models import Listing, LoginAttempt, ReviewStatus, User
@@ -222,3 +224,26 @@ def test_totp_second_factor(console: Console) -> None:
     required = LoginPolicy(totp_required_roles=frozenset({Role.SUPERVISOR}))
     with console.sessions.begin() as session, pytest.raises(AccountError, match="second factor is required"):
         authenticate(session, "sue", PASSWORD, "", "test", required)
+
+
+def test_decisions_export_as_labelled_data_that_eval_reads(console: Console) -> None:
+    confirmed = stored_listing(console.sessions, external_id="C1").listing_id
+    dismissed = stored_listing(console.sessions, external_id="D1", title="BM10 silicone case").listing_id
+    stored_listing(console.sessions, external_id="N1")
+    client = console.login("ana")
+    token = csrf_of(client.get("/queue").text)
+    client.post(f"/listings/{confirmed}/decision", data={"to": "confirmed", "csrf_token": token})
+    client.post(
+        f"/listings/{dismissed}/decision",
+        data={"to": "dismissed", "reason": "accessory only", "note": "case", "csrf_token": token},
+    )
+    response = client.get("/labels.jsonl")
+    assert response.headers["content-disposition"].startswith("attachment")
+    records = read_labels(response.text.splitlines(), "export")
+    assert [(r.id, r.label, r.family) for r in records] == [
+        (f"listing-{confirmed}", True, "bm10"),
+        (f"listing-{dismissed}", False, None),
+    ]
+    rows = [json.loads(line) for line in response.text.splitlines()]
+    assert rows[1]["note"] == "negative: analyst dismissed; accessory only; case"
+    assert rows[0]["decided_by"] == "user:ana"
