@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import ListingItem
+from evidence.store import EvidenceStore
 from matching import MatchResult, Reason
 from storage.repository import store_listings
 
@@ -68,4 +69,120 @@ def stored_listing(sessions: sessionmaker[Session], **fields: object) -> Listing
     item = make_item(**fields)  # type: ignore[arg-type]
     with sessions.begin() as session:
         store_listings(session, [item])
+    return item
+
+
+def tiny_png(width: int = 2, height: int = 2) -> bytes:
+    """A real (grey) PNG image, built without an imaging library."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def minimal_warc(url: str, html: str, fetched_at: datetime = T0) -> bytes:
+    """A real gzipped WARC/1.1 holding one HTTP response, with fixed record id and date."""
+    import hashlib
+    import io
+    import uuid
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.timeutils import datetime_to_iso_date
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True, warc_version="1.1")
+    body = html.encode("utf-8")
+    headers = StatusAndHeaders(
+        "200 OK",
+        [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
+        "HTTP/1.1",
+    )
+    record = writer.create_warc_record(
+        url,
+        "response",
+        payload=io.BytesIO(body),
+        http_headers=headers,
+        warc_headers_dict={
+            "WARC-Record-ID": f"<urn:uuid:{uuid.UUID(hashlib.sha256(url.encode()).hexdigest()[:32])}>",
+            "WARC-Date": datetime_to_iso_date(fetched_at, use_micros=True),
+        },
+    )
+    writer.write_record(record)
+    return out.getvalue()
+
+
+def captured_listing(
+    sessions: sessionmaker[Session],
+    store: EvidenceStore,
+    captured_at: datetime = T0,
+    screenshot: bool = True,
+    marketplace: str = "test-market",
+    **fields: object,
+) -> ListingItem:
+    """A stored listing with a crawl capture (WARC, screenshot, listing JSON) in `store`, its
+    `Capture`/`EvidenceItem` rows and the capture's custody entry, as the crawl records them."""
+    import json
+
+    from evidence.custody import append_custody
+    from storage.models import Capture, EvidenceItem
+
+    item = make_item(**fields)  # type: ignore[arg-type]
+    item.marketplace = marketplace
+    with sessions.begin() as session:
+        store_listings(session, [item], now=captured_at)
+    assert item.listing_id is not None
+    page = f"<html><head><title>{item.title}</title></head><body><h1>{item.title}</h1></body></html>"
+    blobs = [("warc", minimal_warc(item.url, page, captured_at), "application/warc")]
+    if screenshot:
+        blobs.append(("screenshot", tiny_png(), "image/png"))
+    document = {"listing": item.content(), "match": item.match.to_dict() if item.match else None}
+    blobs.append(("listing_json", json.dumps(document, sort_keys=True).encode(), "application/json"))
+    with sessions.begin() as session:
+        capture = Capture(
+            listing_id=item.listing_id,
+            snapshot_id=item.snapshot_id,
+            purpose="crawl",
+            url=item.url,
+            captured_at=captured_at,
+            captured_by="test-crawler",
+        )
+        session.add(capture)
+        session.flush()
+        hashes = []
+        for kind, data, media_type in blobs:
+            stored = store.put(data)
+            hashes.append(stored.sha256)
+            session.add(
+                EvidenceItem(
+                    capture_id=capture.id,
+                    kind=kind,
+                    sha256=stored.sha256,
+                    size=stored.size,
+                    media_type=media_type,
+                    captured_at=captured_at,
+                    source_url=item.url,
+                    tool_name="thumbwatch",
+                    tool_version="test",
+                )
+            )
+        append_custody(
+            session,
+            actor="test-crawler",
+            action="capture",
+            listing_id=item.listing_id,
+            details={"capture_id": capture.id},
+            evidence_hashes=hashes,
+            clock=lambda: captured_at,
+        )
     return item
