@@ -100,6 +100,7 @@ def export_referral_command(
             actor=actor,
             role=role,
             allow_unreviewed=allow_unreviewed,
+            four_eyes=get_settings().four_eyes,
         )
 
     with err.status("writing the referral package…"):

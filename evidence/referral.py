@@ -54,7 +54,7 @@ from evidence.package import (
 from evidence.report import Screenshot, render_pdfs, render_report_html
 from evidence.store import EvidenceStore, file_sha256
 from matching.catalog import Catalog
-from review.workflow import Role, TransitionError, check_transition, transition_listing
+from review.workflow import Role, TransitionError, check_transition, four_eyes_problems, transition_listing
 from storage.models import Capture, Listing, Referral, ReferralListing, ReviewStatus, utcnow
 from storage.repository import latest_hits
 
@@ -133,7 +133,11 @@ def _steps(listing: Listing, role: Role, allow_unreviewed: bool) -> list[ReviewS
 
 
 def plan_referral(
-    session: Session, listing_ids: Sequence[int], role: Role, allow_unreviewed: bool = False
+    session: Session,
+    listing_ids: Sequence[int],
+    role: Role,
+    allow_unreviewed: bool = False,
+    four_eyes_actor: str | None = None,
 ) -> ReferralPlan:
     """Check `listing_ids` and gather their records by marketplace; every refusal named at once."""
     wanted = list(dict.fromkeys(listing_ids))
@@ -163,6 +167,10 @@ def plan_referral(
         for i in wanted
         if i not in captures
     ]
+    if four_eyes_actor is not None:
+        if allow_unreviewed:
+            problems.append("four-eyes rule: no confirming and referring at once (--allow-unreviewed)")
+        problems.extend(four_eyes_problems(session, wanted, four_eyes_actor))
     steps: dict[int, list[ReviewStatus]] = {}
     for i in wanted:
         try:
@@ -322,13 +330,14 @@ def export_referral(
     actor: str,
     role: Role = Role.SUPERVISOR,
     allow_unreviewed: bool = False,
+    four_eyes: bool = False,
     clock: Clock = utcnow,
 ) -> ReferralExport:
     """Write the referral package of `listing_ids` to `out` (``.zip`` or a directory), record it."""
     out = out.absolute()
     _check_destination(out)
     with sessions() as session:
-        plan = plan_referral(session, listing_ids, role, allow_unreviewed)
+        plan = plan_referral(session, listing_ids, role, allow_unreviewed, actor if four_eyes else None)
     created_at = clock().astimezone(UTC)
     write_package(build_package_files(plan, store, unit, catalog, created_at, actor), out, created_at)
     digest = package_sha256(out)

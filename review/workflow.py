@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from evidence.custody import Clock, append_custody
@@ -132,3 +132,21 @@ def transition_listing(
         clock=clock,
     )
     return Transition(listing_id, current, to, entry)
+
+
+def four_eyes_problems(session: Session, listing_ids: list[int], actor: str) -> list[str]:
+    """Listings whose latest confirmation was made by `actor`: under the four-eyes rule another
+    supervisor must refer them."""
+    confirmed_by: dict[int, str] = {}
+    entries = session.execute(
+        select(CustodyEntry.listing_id, CustodyEntry.actor)
+        .where(CustodyEntry.listing_id.in_(listing_ids), CustodyEntry.action == "review.confirmed")
+        .order_by(CustodyEntry.id)
+    )
+    for listing_id, who in entries:
+        confirmed_by[listing_id] = who
+    return [
+        f"listing {listing_id}: confirmed by {actor} themselves (four-eyes: another supervisor refers it)"
+        for listing_id in listing_ids
+        if confirmed_by.get(listing_id) == actor
+    ]

@@ -415,6 +415,25 @@ def test_allow_unreviewed_confirms_through_the_workflow_first(tmp_path: Path) ->
     ]
 
 
+def test_four_eyes_rule_stops_a_supervisor_referring_their_own_confirmation(tmp_path: Path) -> None:
+    sessions, store = _sessions(f"sqlite:///{tmp_path / 'db.sqlite'}"), EvidenceStore(tmp_path / "evidence")
+    mine, theirs = (captured_listing(sessions, store, external_id=x) for x in ("M1", "T1"))
+    with sessions.begin() as session:
+        for item, who in ((mine, "sup"), (theirs, "ana")):
+            assert item.listing_id is not None
+            transition_listing(
+                session, item.listing_id, ReviewStatus.CONFIRMED, actor=who, role=Role.SUPERVISOR
+            )
+    out = tmp_path / "referral.zip"
+    with pytest.raises(ReferralError, match=f"listing {mine.listing_id}: confirmed by sup themselves"):
+        _export(sessions, store, [mine.listing_id, theirs.listing_id], out, four_eyes=True)
+    _nothing_written(sessions, out)
+    with pytest.raises(ReferralError, match="no confirming and referring at once"):
+        _export(sessions, store, [theirs.listing_id], out, four_eyes=True, allow_unreviewed=True)
+    result = _export(sessions, store, [theirs.listing_id], out, four_eyes=True)
+    assert [r.listing_ids for r in result.referrals] == [(theirs.listing_id,)]
+
+
 def test_verify_store_names_a_tampered_blob_a_missing_blob_a_size_and_a_broken_chain(
     database_url: str, tmp_path: Path
 ) -> None:
