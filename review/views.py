@@ -5,11 +5,12 @@
 import json
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,8 +22,9 @@ from review.detail import listing_detail
 from review.highlight import highlight
 from review.labels import labelled_decisions
 from review.queue import QueueFilters, filter_choices, queue_page
-from review.workflow import DISMISS_REASONS, TransitionError, allowed_targets, transition_listing
-from storage.models import CustodyEntry, EvidenceItem, ReviewStatus
+from review.referrals import REFUSALS, build_referral, past_referrals, referral_candidates
+from review.workflow import DISMISS_REASONS, Role, TransitionError, allowed_targets, transition_listing
+from storage.models import CustodyEntry, EvidenceItem, Referral, ReviewStatus
 from storage.repository import list_crawl_runs
 
 AUDIT_PAGE = 100
@@ -46,7 +48,7 @@ def add_routes(
     templates: Jinja2Templates,
     settings: ThumbwatchSettings,
 ) -> None:
-    from review.app import require_csrf
+    from review.app import require_csrf, require_role
 
     Db = Annotated[Session, Depends(db)]
     User = Annotated[SessionUser, Depends(current_user)]
@@ -167,6 +169,41 @@ def add_routes(
         }
         path = store.path_for(sha256)
         return StreamingResponse(path.open("rb"), media_type=item.media_type, headers=headers)
+
+    @router.get("/referrals", response_class=HTMLResponse)
+    def referrals(request: Request, user: User, session: Db) -> Response:
+        return page(
+            request,
+            "referrals.html",
+            user,
+            candidates=referral_candidates(session, user, settings.four_eyes),
+            past=past_referrals(session),
+            can_refer=user.role is not Role.ANALYST,
+        )
+
+    @router.post("/referrals")
+    def create_referral(
+        request: Request,
+        user: User,
+        listing_ids: Annotated[list[int], Form()],
+        csrf_token: Annotated[str, Form()] = "",
+    ) -> Response:
+        require_csrf(user, csrf_token)
+        require_role(user, Role.SUPERVISOR)
+        try:
+            result = build_referral(request.app.state.sessions, settings, user, listing_ids)
+        except REFUSALS as exc:
+            return _back("/referrals", f"refused: {exc}")
+        ids = ", ".join(str(r.referral_id) for r in result.referrals)
+        return _back("/referrals", f"referral {ids} recorded; package sha256 {result.package_sha256}")
+
+    @router.get("/referrals/{referral_id}/package")
+    def referral_package(referral_id: int, user: User, session: Db) -> Response:
+        referral = session.get(Referral, referral_id)
+        if referral is None or not Path(referral.package_path).is_file():
+            return Response("no such referral package", status_code=404, media_type="text/plain")
+        path = Path(referral.package_path)
+        return FileResponse(path, media_type="application/zip", filename=path.name)
 
     @router.get("/labels.jsonl")
     def labels(user: User, session: Db) -> Response:

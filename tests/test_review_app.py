@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -11,11 +13,13 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
+from evidence.store import evidence_store
+from evidence.verify import verify_package
 from matching.evaluation import read_labels
 from review.accounts import AccountError, LoginPolicy, authenticate, enrol_totp, open_session, resume_session
 from review.workflow import Role
-from storage.models import Listing, LoginAttempt, ReviewStatus, User
-from tests.factories import T0, stored_listing
+from storage.models import Listing, LoginAttempt, Referral, ReviewStatus, User
+from tests.factories import T0, captured_listing, stored_listing
 from tests.review_support import PASSWORD, Console, csrf_of, login, make_console
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -247,3 +251,47 @@ def test_decisions_export_as_labelled_data_that_eval_reads(console: Console) -> 
     rows = [json.loads(line) for line in response.text.splitlines()]
     assert rows[1]["note"] == "negative: analyst dismissed; accessory only; case"
     assert rows[0]["decided_by"] == "user:ana"
+
+
+@pytest.fixture
+def unit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawler.config import get_settings
+
+    monkeypatch.setenv("THUMBWATCH_UNIT_NAME", "Cyber unit test")
+    monkeypatch.setenv("THUMBWATCH_UNIT_EMAIL", "unit@example.org")
+    get_settings.cache_clear()
+
+
+def test_referrals_four_eyes_roles_and_package_download(unit: None, tmp_path: Path) -> None:
+    console = make_console()
+    store = evidence_store()
+    ids = [captured_listing(console.sessions, store, external_id=f"R{n}").listing_id for n in range(2)]
+    bare = stored_listing(console.sessions, external_id="NOEV").listing_id
+    sam = console.login("sam")
+    token = csrf_of(sam.get("/queue").text)
+    for listing_id in [*ids, bare]:
+        sam.post(f"/listings/{listing_id}/decision", data={"to": "confirmed", "csrf_token": token})
+    page = sam.get("/referrals").text
+    assert "four-eyes: another supervisor refers it" in page and "no evidence captured" in page
+    refused = sam.post("/referrals", data={"listing_ids": ids[:1], "csrf_token": token}).text
+    assert f"listing {ids[0]}: confirmed by user:sam themselves" in refused
+
+    ana = console.login("ana")
+    ana_token = csrf_of(ana.get("/referrals").text)
+    assert ana.post("/referrals", data={"listing_ids": ids, "csrf_token": ana_token}).status_code == 403
+
+    sue = console.login("sue")
+    sue_token = csrf_of(sue.get("/referrals").text)
+    assert sue.post("/referrals", data={"listing_ids": ids}).status_code == 403  # no CSRF token
+    done = sue.post("/referrals", data={"listing_ids": ids, "csrf_token": sue_token}).text
+    assert "referral 1 recorded" in done
+    assert [status_of(console, i) for i in ids] == [ReviewStatus.REFERRED] * 2
+    package = sue.get("/referrals/1/package")
+    assert package.status_code == 200 and package.headers["content-type"] == "application/zip"
+    saved = tmp_path / "downloaded.zip"
+    saved.write_bytes(package.content)
+    assert verify_package(saved) == []
+    with console.sessions() as session:
+        referral = session.get(Referral, 1)
+        assert referral is not None and referral.created_by == "user:sue"
+        assert referral.package_sha256 == hashlib.sha256(package.content).hexdigest()

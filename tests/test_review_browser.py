@@ -17,12 +17,14 @@ from sqlalchemy import select
 
 from crawler.config import get_settings
 from crawler.settings import PLAYWRIGHT_LAUNCH_OPTIONS
+from evidence.store import evidence_store
 from storage.models import Listing, ReviewStatus
 from tests.e2e_support import THUMBWATCH
-from tests.factories import stored_listing
+from tests.factories import captured_listing, stored_listing
 from tests.review_support import PASSWORD, make_console
 
 pytestmark = pytest.mark.browser
+UNIT = {"THUMBWATCH_UNIT_NAME": "Cyber unit test", "THUMBWATCH_UNIT_EMAIL": "unit@example.org"}
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 ARTIFACTS = Path(
     os.environ.get("THUMBWATCH_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts")
@@ -40,16 +42,13 @@ def served(isolated_config: Path) -> Iterator[tuple[str, object]]:
     if not Path(PLAYWRIGHT_LAUNCH_OPTIONS["executable_path"]).is_file():
         pytest.skip(f"Chromium not installed at {PLAYWRIGHT_LAUNCH_OPTIONS['executable_path']}")
     console = make_console()
+    store = evidence_store()
     for n in range(8):
-        stored_listing(
-            console.sessions,
-            external_id=f"P{n}",
-            title=f"L8star BM10 mini phone lot {n}",
-            price=f"{20 + n}.00",
-        )
+        title, price = f"L8star BM10 mini phone lot {n}", f"{20 + n}.00"
+        captured_listing(console.sessions, store, external_id=f"P{n}", title=title, price=price)
     stored_listing(console.sessions, external_id="EVIL", title=HOSTILE + " BM10 mini")
     port = _free_port()
-    env = {**os.environ, "THUMBWATCH_HOME": str(isolated_config)}
+    env = {**os.environ, "THUMBWATCH_HOME": str(isolated_config), **UNIT}
     env.pop("THUMBWATCH_DATABASE_URL", None)
     server = subprocess.Popen(
         [*THUMBWATCH, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -133,9 +132,24 @@ def test_analyst_triages_in_a_real_browser(served: tuple[str, object]) -> None:
         _shot(page, "listing-hostile")
         page.goto(f"{base}/audit")
         _shot(page, "audit")
+
+        # a supervisor builds and downloads the referral of the confirmed listing
+        supervisor = browser.new_page(viewport={"width": 1360, "height": 900}, accept_downloads=True)
+        supervisor.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        _login(supervisor, base, "sam")
+        supervisor.goto(f"{base}/referrals")
+        supervisor.check("#referral-form input[name=listing_ids]:not([disabled])")
+        supervisor.click("#referral-form button[type=submit]")
+        supervisor.wait_for_load_state()
+        assert "referral 1 recorded" in supervisor.inner_text(".flash")
+        _shot(supervisor, "referrals")
+        with supervisor.expect_download() as download_info:
+            supervisor.click("a.download")
+        saved = Path(download_info.value.path())
+        assert saved.read_bytes()[:2] == b"PK"
         browser.close()
     assert dialogs == []
     with console.sessions() as session:  # type: ignore[attr-defined]
         statuses = dict(session.execute(select(Listing.external_id, Listing.review_status)).all())
-    assert statuses["P3"] is ReviewStatus.CONFIRMED and statuses["P5"] is ReviewStatus.DISMISSED
+    assert statuses["P3"] is ReviewStatus.REFERRED and statuses["P5"] is ReviewStatus.DISMISSED
     assert get_settings().resolved_home.exists()
