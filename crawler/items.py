@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evidence.warc import CapturedExchange
 
 
 @dataclass
@@ -33,6 +36,8 @@ class ListingItem:
     # Set by `storage.repository.store_listings`: the stored rows this observation landed in.
     listing_id: int | None = None
     snapshot_id: int | None = None
+    # Set by `ExchangeCaptureMiddleware`: the page's request and response, for evidence capture.
+    exchange: CapturedExchange | None = field(default=None, repr=False)
 
     def content(self) -> dict[str, Any]:
         """The fields whose change makes a new snapshot (everything read off the page but time)."""

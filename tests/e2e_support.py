@@ -20,6 +20,8 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "THUMBWATCH_HOME": str(home)}
     full_env.pop("THUMBWATCH_DATABASE_URL", None)
+    # Screenshots cost a browser page per hit; tests about evidence switch them back on.
+    full_env["THUMBWATCH_EVIDENCE_SCREENSHOTS"] = "false"
     full_env.update(env or {})
     return subprocess.run(
         [*THUMBWATCH, *args],
