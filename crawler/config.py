@@ -58,6 +58,17 @@ class ThumbwatchSettings(BaseSettings):
     )
     evidence_screenshots: bool = Field(default=True, description="Take a full-page screenshot per capture.")
     evidence_screenshot_timeout: float = Field(default=30.0, gt=0, description="Seconds per screenshot.")
+    # Listing images (crawler/images.py): fetching every image of every listing would double a
+    # polite crawl's requests, so by default only listings the matcher flags (tier low or above).
+    image_fetch: Literal["flagged", "all", "off"] = Field(
+        default="flagged", description="Whose images a crawl fetches and hashes."
+    )
+    images_per_listing: int = Field(default=3, ge=1, le=20, description="Main images fetched per listing.")
+    # pHash bits: copies of one photo (resized, recompressed, recoloured, cropped ~1.5% a side)
+    # measured <= 8 apart, different photos >= 14 (tests/test_images.py).
+    image_max_distance: int = Field(
+        default=10, ge=0, le=32, description="Hamming distance under which two images are the same photo."
+    )
     # Referral notices (evidence/notice.py): DSA Art. 16(2)(c) needs the submitter's name and email.
     unit_name: str | None = Field(default=None, description="Name of the unit that submits notices.")
     unit_email: str | None = Field(
@@ -96,9 +107,6 @@ class ThumbwatchSettings(BaseSettings):
     )
     relisting_title_similarity: int = Field(
         default=90, ge=50, le=100, description="Title similarity (0-100) that makes a relisting candidate."
-    )
-    relisting_image_distance: int = Field(
-        default=6, ge=0, le=32, description="Most differing perceptual-hash bits for the same main image."
     )
     alert_webhook_url: SecretStr | None = Field(default=None, description="JSON webhook for digests.")
     alert_retries: int = Field(default=4, ge=1, le=10, description="Attempts per alert delivery.")
