@@ -96,6 +96,9 @@ def crawl(
     arguments = guarded(lambda: parse_pairs(arg or [], "-a"))
     settings = guarded(lambda: parse_pairs(setting or [], "-s"))
     outcome = guarded(lambda: _crawl_with_progress(spider, arguments, settings, timeout))
+    from crawler.scheduling.jobs import after_crawl
+
+    after_crawl(outcome.run_id)  # relistings and the alert digest, as after a scheduled crawl
     if outcome.failed:
         raise fail(
             f"crawl run {outcome.run_id} {outcome.status.value}: {outcome.error} (log: {outcome.log_path})",
@@ -329,11 +332,25 @@ def _register_commands() -> None:
     """Commands that live in their own modules (they import this one lazily)."""
     from crawler.catalog_command import catalog_app
     from crawler.eval_command import eval_command
+    from crawler.evidence_command import evidence_command
+    from crawler.followup_command import followup_command
+    from crawler.referral_command import export_app, verify_command
     from crawler.rescore import rescore_command
+    from crawler.review_command import serve_command, users_app
+    from crawler.schedule_command import schedule_app
+    from crawler.similar_command import similar_command
 
     app.command("eval")(eval_command)
     app.command("rescore")(rescore_command)
+    app.command("evidence")(evidence_command)
     app.add_typer(catalog_app, name="catalog")
+    app.command("serve")(serve_command)
+    app.add_typer(users_app, name="users")
+    app.command("verify")(verify_command)
+    app.add_typer(export_app, name="export")
+    app.add_typer(schedule_app, name="schedule")
+    app.command("followup")(followup_command)
+    app.command("similar")(similar_command)
 
 
 _register_commands()
