@@ -32,7 +32,16 @@ COMMON_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
     "ROBOTSTXT_OBEY": "True",
 }
-BARE_SETTINGS = {"ITEM_PIPELINES": "{}", "EXTENSIONS": "{}", "SPIDER_MIDDLEWARES": "{}"}
+BARE_SETTINGS = {
+    "ITEM_PIPELINES": "{}",
+    "EXTENSIONS": "{}",
+    "SPIDER_MIDDLEWARES": "{}",
+    "DOWNLOADER_MIDDLEWARES": "{}",
+}
+# The full side captures evidence (WARC + listing JSON) but takes no screenshots and fetches no
+# images: both are extra fetches (a browser page, image requests) that bare Scrapy does not make,
+# so counting them would compare different work.
+FULL_ENV = {"THUMBWATCH_EVIDENCE_SCREENSHOTS": "false", "THUMBWATCH_IMAGE_FETCH": "off"}
 
 
 def _child(base_url: str, stats_path: str, settings: dict[str, str]) -> None:
@@ -90,6 +99,7 @@ def bench_crawl(listings: int, rounds: int = 2, progress: Callable[[str], Any] =
             "SCRAPY_SETTINGS_MODULE": "crawler.settings",
             "THUMBWATCH_HOME": home,
             "THUMBWATCH_DATABASE_URL": f"sqlite:///{home}/bench.db",
+            **FULL_ENV,
         }
         for round_no in range(rounds):
             for side in ("bare", "full"):
@@ -177,8 +187,12 @@ Machine: {machine_description()}.
 
 Sandbox marketplace scaled to {crawl["listings"]} listings; spider `{BENCH_SPIDER}` (search pages,
 pagination, item pages); both sides with the same settings ({settings}),
-best of {crawl["rounds"]} interleaved rounds. "Bare" runs the same spider with no item pipelines, no spider
-middleware and no extensions; "full" runs normalise -> match -> store (SQLite) and the crawl-run recorder.
+best of {crawl["rounds"]} interleaved rounds. "Bare" runs the same spider with none of thumbwatch's item
+pipelines, middlewares or extensions; "full" runs them all: normalise -> match -> store (SQLite) ->
+evidence capture of every listing scoring at least the evidence threshold (WARC and listing JSON into
+the content-addressed store, custody entries), block detection, wire-response keeping and the
+crawl-run recorder. Screenshots and image fetching are off on the full side
+({", ".join(f"{k}={v}" for k, v in FULL_ENV.items())}): they are extra fetches bare Scrapy does not make.
 
 | | pages | items | wall s | pages/s | CPU s / 1,000 pages |
 |---|---:|---:|---:|---:|---:|
