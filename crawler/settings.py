@@ -39,16 +39,21 @@ DOWNLOADER_MIDDLEWARES = {
     # Nearer the downloader than RetryMiddleware (550) and after HttpCompression (590)
     # on the way back: it sees the decoded body first and handles its own retries.
     "crawler.blocking.BlockDetectionMiddleware": 560,
+    # Nearer the downloader than HttpCompression (590): keeps the still-encoded body for evidence.
+    "crawler.middlewares.WireResponseMiddleware": 595,
 }
 
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.MalformedPageMiddleware": 45,
+    "crawler.middlewares.ExchangeCaptureMiddleware": 50,
 }
 
 ITEM_PIPELINES = {
     "crawler.pipelines.NormaliseListingPipeline": 100,
     "crawler.pipelines.MatchListingPipeline": 200,
     "crawler.pipelines.StoreListingPipeline": 300,
+    "crawler.images.ListingImagesPipeline": 350,
+    "crawler.evidence_pipeline.EvidenceCapturePipeline": 400,
 }
 
 EXTENSIONS = {
@@ -64,6 +69,13 @@ THUMBWATCH_BLOCK_BACKOFF_MAX = 600.0
 THUMBWATCH_STORE_BATCH_SIZE = 200
 THUMBWATCH_STORE_BATCH_DELAY = 0.25
 THUMBWATCH_HEARTBEAT = 2.0
+THUMBWATCH_EVIDENCE_MIN_SCORE = _config.evidence_min_score
+THUMBWATCH_EVIDENCE_SCREENSHOTS = _config.evidence_screenshots
+THUMBWATCH_EVIDENCE_SCREENSHOT_TIMEOUT = _config.evidence_screenshot_timeout
+THUMBWATCH_EVIDENCE_SCREENSHOT_CONCURRENCY = 2
+THUMBWATCH_IMAGE_FETCH = _config.image_fetch
+THUMBWATCH_IMAGES_PER_LISTING = _config.images_per_listing
+THUMBWATCH_IMAGE_MAX_BYTES = 10 * 1024 * 1024  # per image (Scrapy's download_maxsize)
 
 # scrapy-playwright: only spiders that render JavaScript switch its download handler on,
 # through `playwright_settings()` below, so plain spiders never start a browser.

@@ -2,8 +2,9 @@
 
 `generate_catalogue(seed, listings)` draws every listing from one ``random.Random(seed)``
 stream, so the same seed always yields the same catalogue (ids, texts, prices, sellers), and
-each listing carries its truth: `is_hit` (it sells a contraband-type mini phone) and `kind`
-(what it really is; see `sandbox.texts.KINDS`).
+each listing carries its truth: `is_hit` (it sells a contraband-type mini phone), `kind`
+(what it really is; see `sandbox.texts.KINDS`) and `photos` (which photo each image shows, so
+which listings share one; see `sandbox.photos`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sandbox.photos import PhotoRef, listing_photos
 from sandbox.texts import KINDS, LANGUAGE_WEIGHTS, write_listing
 
 DEFAULT_SEED = 2025
@@ -50,6 +52,7 @@ class SandboxListing:
     seller_id: str
     seller_name: str
     image_urls: tuple[str, ...]  # root-relative paths served by the sandbox
+    photos: tuple[PhotoRef, ...]  # what each of image_urls shows (see sandbox.photos)
     ship_from: str
     attributes: Mapping[str, str]
     language: str
@@ -130,11 +133,12 @@ def _new_id(rng: random.Random, site: str, seen: set[str]) -> str:
 
 
 def _image_paths(site: str, listing_id: str, slug: str, count: int) -> tuple[str, ...]:
+    """The listing's photo URLs; each site routes them back to `SandboxListing.photos`."""
     if site == "bazaar":
-        return tuple(f"/bazaar/img/{listing_id}-{n}.png" for n in range(1, count + 1))
+        return tuple(f"/bazaar/img/{listing_id}-{n}.jpg" for n in range(1, count + 1))
     if site == "jsmarket":
-        return tuple(f"/jsmarket/img/{listing_id}/{n}.svg" for n in range(1, count + 1))
-    return tuple(f"/shop/media/{slug}-{n}.png" for n in range(1, count + 1))
+        return tuple(f"/jsmarket/img/{listing_id}/{n}.jpg" for n in range(1, count + 1))
+    return tuple(f"/shop/media/{slug}-{n}.jpg" for n in range(1, count + 1))
 
 
 def generate_catalogue(seed: int = DEFAULT_SEED, listings: int = DEFAULT_LISTINGS) -> list[SandboxListing]:
@@ -160,6 +164,7 @@ def generate_catalogue(seed: int = DEFAULT_SEED, listings: int = DEFAULT_LISTING
         listing_id = _new_id(rng, site, seen)
         slug = f"{slugify(text.title)[:50].strip('-')}-{listing_id.lower()}"
         images = _image_paths(site, listing_id, slug, rng.randint(1, 3))
+        photos = listing_photos(seed, site, listing_id, seller_id, text.family, kind, len(images))
         catalogue.append(
             SandboxListing(
                 id=listing_id,
@@ -172,6 +177,7 @@ def generate_catalogue(seed: int = DEFAULT_SEED, listings: int = DEFAULT_LISTING
                 seller_id=seller_id,
                 seller_name=seller_name,
                 image_urls=images,
+                photos=photos,
                 ship_from=ship_from,
                 attributes=dict(text.attributes),
                 language=lang,

@@ -1,7 +1,7 @@
 """The "bazaar" site: a server-rendered marketplace (search, item and seller pages).
 
 Layout: ``/bazaar/search?q=&page=`` (20 result cards a page and a "next" link),
-``/bazaar/item/<id>``, ``/bazaar/seller/<id>?page=``, ``/bazaar/img/<id>-<n>.png``.
+``/bazaar/item/<id>``, ``/bazaar/seller/<id>?page=``, ``/bazaar/img/<id>-<n>.jpg``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sandbox.sites.common import (
     not_found,
     page_number,
     paginate,
-    png,
+    photo,
     search_href,
     server_error,
 )
@@ -46,8 +46,9 @@ class BazaarSite(Site):
                 return self.item_page(listing_id)
             case ["seller", seller_id]:
                 return self.seller_page(seller_id, page_number(params.get("page")))
-            case ["img", filename] if filename.endswith(".png"):
-                return png()
+            case ["img", filename] if filename.endswith(".jpg"):
+                listing_id, _, number = filename.removesuffix(".jpg").rpartition("-")
+                return photo(self.by_id.get(listing_id), number)
         return not_found()
 
     def _card(self, listing: SandboxListing) -> str:

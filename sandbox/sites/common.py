@@ -1,4 +1,4 @@
-"""What the three sandbox sites share: the response record, page frame, error pages, images.
+"""What the three sandbox sites share: the response record, page frame, error pages, photos.
 
 Every value that reaches HTML goes through `esc` (``html.escape`` with quotes), and JSON put
 inside a ``<script>`` goes through `script_json`, so listing text cannot break a page.
@@ -6,21 +6,20 @@ inside a ``<script>`` goes through `script_json`, so listing text cannot break a
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+
+from sandbox.photos import MEDIA_TYPE as PHOTO_MEDIA_TYPE
+from sandbox.photos import photo_jpeg
+
+if TYPE_CHECKING:
+    from sandbox.catalogue import SandboxListing
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
-
-# A 1×1 transparent PNG: the sites' product photos (their content does not matter).
-PNG_BYTES = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,17 +76,12 @@ def block_page() -> Response:
     return Response(page.status, page.body, page.content_type, cacheable=False)
 
 
-def png() -> Response:
-    return Response(200, PNG_BYTES, "image/png")
-
-
-def svg(seed: str) -> Response:
-    colour = hashlib.sha1(seed.encode()).hexdigest()[:6]
-    body = (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
-        f'<rect width="8" height="8" fill="#{colour}"/></svg>'
-    )
-    return Response(200, body.encode(), "image/svg+xml")
+def photo(listing: SandboxListing | None, number: str) -> Response:
+    """The JPEG of `listing`'s image number `number` (1-based, as in its image URLs), or a 404."""
+    if listing is None or not number.isdigit() or not 1 <= int(number) <= len(listing.photos):
+        return not_found("image")
+    # Not kept in the server's page cache: `photo_jpeg` has its own, bounded by distinct photos.
+    return Response(200, photo_jpeg(listing.photos[int(number) - 1]), PHOTO_MEDIA_TYPE, cacheable=False)
 
 
 def search_href(path: str, query: str, page: int) -> str:

@@ -23,8 +23,8 @@ from sandbox.sites.common import (
     not_found,
     page_number,
     paginate,
+    photo,
     server_error,
-    svg,
 )
 
 SLOW_SECONDS = 5.0
@@ -112,8 +112,8 @@ class JsMarketSite(Site):
                 return self.api_search(params, page)
             case ["api", "item", listing_id]:
                 return self.api_item(listing_id)
-            case ["img", _listing_id, filename] if filename.endswith(".svg"):
-                return svg(_listing_id + filename)
+            case ["img", listing_id, filename] if filename.endswith(".jpg"):
+                return photo(self.by_id.get(listing_id), filename.removesuffix(".jpg"))
         return not_found(body_attrs=_ERROR)
 
     @staticmethod

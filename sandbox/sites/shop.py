@@ -2,7 +2,7 @@
 
 Layout: ``/shop/search?q=&page=`` and ``/shop/category/<slug>?page=`` (12 tiles a page,
 ``rel="next"`` links), ``/shop/product/<slug>`` (JSON-LD ``Product`` with ``offers`` plus the
-same facts in HTML), ``/shop/media/<file>.png``.
+same facts in HTML), ``/shop/media/<slug>-<n>.jpg``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sandbox.sites.common import (
     not_found,
     page_number,
     paginate,
-    png,
+    photo,
     script_json,
     search_href,
     server_error,
@@ -83,8 +83,9 @@ class ShopSite(Site):
                 )
             case ["product", slug]:
                 return self.product_page(slug)
-            case ["media", filename] if filename.endswith(".png"):
-                return png()
+            case ["media", filename] if filename.endswith(".jpg"):
+                slug, _, number = filename.removesuffix(".jpg").rpartition("-")
+                return photo(self.by_slug.get(slug), number)
         return not_found()
 
     def grid(self, heading: str, results: list[SandboxListing], page: int, href: Any, query: str) -> Response:
