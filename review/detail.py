@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -12,7 +11,8 @@ from crawler.catalog_store import active_catalog
 from evidence.custody import custody_entries
 from matching.catalog import Device
 from review.highlight import reason_spans
-from storage.models import Capture, CustodyEntry, Hit, Listing, ListingSnapshot
+from storage.images import SimilarListing, similar_listings
+from storage.models import Capture, CustodyEntry, Hit, Listing, ListingImage, ListingSnapshot
 from storage.repository import latest_hits
 
 SAME_SELLER_LIMIT = 20
@@ -30,10 +30,11 @@ class ListingDetail:
     custody: list[CustodyEntry]
     same_seller: list[Listing]
     relisting_of: Listing | None
-    similar_images: list[Any] = field(default_factory=list)
+    images: list[ListingImage] = field(default_factory=list)
+    similar_images: list[SimilarListing] = field(default_factory=list)
 
 
-def listing_detail(session: Session, listing_id: int) -> ListingDetail | None:
+def listing_detail(session: Session, listing_id: int, image_max_distance: int) -> ListingDetail | None:
     listing = session.scalars(
         select(Listing)
         .where(Listing.id == listing_id)
@@ -74,6 +75,14 @@ def listing_detail(session: Session, listing_id: int) -> ListingDetail | None:
         custody=custody_entries(session, [listing_id]),
         same_seller=same_seller,
         relisting_of=session.get(Listing, listing.relisting_of_id) if listing.relisting_of_id else None,
+        images=list(
+            session.scalars(
+                select(ListingImage)
+                .where(ListingImage.listing_id == listing_id)
+                .order_by(ListingImage.position)
+            )
+        ),
+        similar_images=similar_listings(session, listing_id, image_max_distance)[:SAME_SELLER_LIMIT],
     )
 
 

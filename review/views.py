@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from crawler.config import ThumbwatchSettings
@@ -24,10 +24,11 @@ from review.labels import labelled_decisions
 from review.queue import QueueFilters, filter_choices, queue_page
 from review.referrals import REFUSALS, build_referral, past_referrals, referral_candidates
 from review.workflow import DISMISS_REASONS, Role, TransitionError, allowed_targets, transition_listing
-from storage.models import CustodyEntry, EvidenceItem, Referral, ReviewStatus
+from storage.models import CustodyEntry, EvidenceItem, ListingImage, Referral, ReviewStatus
 from storage.repository import list_crawl_runs
 
 AUDIT_PAGE = 100
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "application/warc": "warc", "application/json": "json"}
 
 
 def register_filters(templates: Jinja2Templates) -> None:
@@ -113,7 +114,7 @@ def add_routes(
 
     @router.get("/listings/{listing_id}", response_class=HTMLResponse)
     def listing(request: Request, listing_id: int, user: User, session: Db) -> Response:
-        detail = listing_detail(session, listing_id)
+        detail = listing_detail(session, listing_id, settings.image_max_distance)
         if detail is None:
             return page(request, "error.html", user, status=404, message=f"no listing {listing_id}")
         return page(
@@ -153,22 +154,33 @@ def add_routes(
 
     @router.get("/evidence/{sha256}")
     def evidence_blob(sha256: str, user: User, session: Db, download: bool = False) -> Response:
-        item = session.scalars(select(EvidenceItem).where(EvidenceItem.sha256 == sha256).limit(1)).first()
-        store = evidence_store()
-        if item is None or not store.exists(sha256):
-            return Response("no such evidence", status_code=404, media_type="text/plain")
-        inline = item.media_type in {"image/png", "image/jpeg", "image/webp"} and not download
-        extension = {"image/png": "png", "image/jpeg": "jpg", "application/warc": "warc"}.get(
-            item.media_type, "bin"
+        """A stored blob that an evidence item or a listing image names, with its stored media type."""
+        known = (
+            session.execute(
+                select(EvidenceItem.media_type, EvidenceItem.kind)
+                .where(EvidenceItem.sha256 == sha256)
+                .limit(1)
+            ).first()
+            or session.execute(
+                select(ListingImage.media_type, literal("image"))
+                .where(ListingImage.sha256 == sha256)
+                .limit(1)
+            ).first()
         )
+        store = evidence_store()
+        if known is None or not store.exists(sha256):
+            return Response("no such evidence", status_code=404, media_type="text/plain")
+        media_type, kind = known[0] or "application/octet-stream", known[1]
+        inline = media_type in {"image/png", "image/jpeg", "image/webp", "image/gif"} and not download
+        extension = EXTENSIONS.get(media_type, "bin")
         disposition = "inline" if inline else "attachment"
         headers = {
-            "Content-Disposition": f'{disposition}; filename="{item.kind}-{sha256[:12]}.{extension}"',
+            "Content-Disposition": f'{disposition}; filename="{kind}-{sha256[:12]}.{extension}"',
             "Content-Security-Policy": "default-src 'none'; sandbox",
             "X-Content-Type-Options": "nosniff",
         }
         path = store.path_for(sha256)
-        return StreamingResponse(path.open("rb"), media_type=item.media_type, headers=headers)
+        return StreamingResponse(path.open("rb"), media_type=media_type, headers=headers)
 
     @router.get("/referrals", response_class=HTMLResponse)
     def referrals(request: Request, user: User, session: Db) -> Response:

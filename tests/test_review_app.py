@@ -18,8 +18,9 @@ from evidence.verify import verify_package
 from matching.evaluation import read_labels
 from review.accounts import AccountError, LoginPolicy, authenticate, enrol_totp, open_session, resume_session
 from review.workflow import Role
+from storage.images import ImageRecord, upsert_listing_images
 from storage.models import Listing, LoginAttempt, Referral, ReviewStatus, User
-from tests.factories import T0, captured_listing, stored_listing
+from tests.factories import T0, captured_listing, stored_listing, tiny_png
 from tests.review_support import PASSWORD, Console, csrf_of, login, make_console
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -295,3 +296,63 @@ def test_referrals_four_eyes_roles_and_package_download(unit: None, tmp_path: Pa
         referral = session.get(Referral, 1)
         assert referral is not None and referral.created_by == "user:sue"
         assert referral.package_sha256 == hashlib.sha256(package.content).hexdigest()
+
+
+def test_listing_page_shows_its_images_and_listings_with_a_near_identical_one(console: Console) -> None:
+    store = evidence_store()
+    blob = store.put(tiny_png())
+    first, twin, other = (
+        stored_listing(console.sessions, external_id=x, title=f"mini phone {x}").listing_id
+        for x in ("A", "B", "C")
+    )
+    with console.sessions.begin() as session:
+        upsert_listing_images(
+            session,
+            [
+                ImageRecord(
+                    first,
+                    "http://m.test/a.png",
+                    0,
+                    T0,
+                    sha256=blob.sha256,
+                    phash="f0f0f0f0f0f0f0f0",
+                    media_type="image/png",
+                ),
+                ImageRecord(
+                    twin,
+                    "http://m.test/b.png",
+                    0,
+                    T0,
+                    sha256=blob.sha256,
+                    phash="f0f0f0f0f0f0f0f1",
+                    media_type="image/png",
+                ),
+                ImageRecord(
+                    other,
+                    "http://m.test/c.png",
+                    0,
+                    T0,
+                    sha256=blob.sha256,
+                    phash="0f0f0f0f0f0f0f0f",
+                    media_type="image/png",
+                ),
+                ImageRecord(other, "http://m.test/broken.png", 1, T0, error="HTTP 404"),
+            ],
+        )
+    client = console.login("ana")
+    page = client.get(f"/listings/{first}").text
+    near = page[page.index("Near-identical images") :]
+    assert f"#{twin} mini phone B" in near and "1 bit apart" in near and "mini phone C" not in near
+    assert f'src="/evidence/{blob.sha256}"' in page
+    assert "image 2 not fetched" in client.get(f"/listings/{other}").text
+    image = client.get(f"/evidence/{blob.sha256}")
+    assert (
+        image.headers["content-type"] == "image/png" and image.headers["x-content-type-options"] == "nosniff"
+    )
+    assert image.headers["content-disposition"].startswith("inline")
+    assert (
+        client.get(f"/evidence/{blob.sha256}?download=true")
+        .headers["content-disposition"]
+        .startswith("attachment")
+    )
+    assert client.get(f"/evidence/{'0' * 64}").status_code == 404
