@@ -22,7 +22,7 @@ from review.detail import listing_detail
 from review.highlight import highlight
 from review.labels import labelled_decisions
 from review.queue import QueueFilters, filter_choices, queue_page
-from review.referrals import REFUSALS, build_referral, past_referrals, referral_candidates
+from review.referrals import REFUSALS, actor_of, build_referral, past_referrals, referral_candidates
 from review.workflow import DISMISS_REASONS, Role, TransitionError, allowed_targets, transition_listing
 from storage.models import CustodyEntry, EvidenceItem, ListingImage, Referral, ReviewStatus
 from storage.repository import list_crawl_runs
@@ -91,22 +91,8 @@ def add_routes(
     ) -> Response:
         require_csrf(user, csrf_token)
         target = _status(to)
-        done, refused = 0, []
-        for listing_id in listing_ids:
-            try:
-                with session.begin():
-                    transition_listing(
-                        session,
-                        listing_id,
-                        target,
-                        actor=f"user:{user.name}",
-                        role=user.role,
-                        note=note,
-                        reason=reason or None,
-                    )
-                done += 1
-            except TransitionError as exc:
-                refused.append(str(exc))
+        refused = [r for i in listing_ids if (r := _decide(session, user, i, target, note, reason))]
+        done = len(listing_ids) - len(refused)
         message = f"{done} listing(s) marked {target.value}" + (
             f"; refused: {'; '.join(refused)}" if refused else ""
         )
@@ -137,20 +123,9 @@ def add_routes(
     ) -> Response:
         require_csrf(user, csrf_token)
         target = _status(to)
-        try:
-            with session.begin():
-                transition_listing(
-                    session,
-                    listing_id,
-                    target,
-                    actor=f"user:{user.name}",
-                    role=user.role,
-                    note=note,
-                    reason=reason or None,
-                )
-        except TransitionError as exc:
-            return _back(f"/listings/{listing_id}", f"refused: {exc}", status=303)
-        return _back(f"/listings/{listing_id}", f"marked {target.value}")
+        refused = _decide(session, user, listing_id, target, note, reason)
+        message = f"refused: {refused}" if refused else f"marked {target.value}"
+        return _back(f"/listings/{listing_id}", message)
 
     @router.get("/evidence/{sha256}")
     def evidence_blob(sha256: str, user: User, session: Db, download: bool = False) -> Response:
@@ -262,6 +237,19 @@ def add_routes(
             pages=max(1, -(-total // AUDIT_PAGE)),
             filters={"actor": actor, "action": action, "listing": listing},
         )
+
+
+def _decide(
+    session: Session, user: SessionUser, listing_id: int, target: ReviewStatus, note: str, reason: str
+) -> str | None:
+    """One decision in its own transaction; the refusal's text, or None when it was made."""
+    try:
+        with session.begin():
+            who, why = actor_of(user), reason or None
+            transition_listing(session, listing_id, target, actor=who, role=user.role, note=note, reason=why)
+    except TransitionError as exc:
+        return str(exc)
+    return None
 
 
 def _status(value: str) -> ReviewStatus:

@@ -186,3 +186,22 @@ def captured_listing(
             clock=lambda: captured_at,
         )
     return item
+
+
+def referral_row(session: Session, listing_id: int, created_at: datetime, package_path: str = "r.zip") -> int:
+    """A recorded referral of one listing (as `export_referral` leaves it), without a package."""
+    from storage.models import Listing, Referral, ReferralListing
+
+    listing = session.get(Listing, listing_id)
+    assert listing is not None
+    referral = Referral(
+        created_at=created_at,
+        created_by="sup",
+        marketplace_id=listing.marketplace_id,
+        package_path=package_path,
+        package_sha256="0" * 64,
+    )
+    session.add(referral)
+    session.flush()
+    session.add(ReferralListing(referral_id=referral.id, listing_id=listing_id))
+    return referral.id

@@ -28,10 +28,10 @@ from extraction.decode import read_html
 from review.workflow import Role, transition_listing
 from spiders.parsing.removed import removal_notice
 from storage.db import session_factory, upgrade_database
-from storage.models import Capture, CrawlRun, Listing, Referral, ReferralListing, ReviewStatus, RunStatus
+from storage.models import Capture, CrawlRun, Listing, ReviewStatus, RunStatus
 from storage.repository import store_listings
 from tests.e2e_support import run_cli
-from tests.factories import T0, make_item
+from tests.factories import T0, make_item, referral_row
 
 PAGES: dict[str, tuple[int, str]] = {
     "/item/up": (
@@ -246,19 +246,7 @@ def test_no_live_saved_page_is_taken_for_a_removal_page(shared_dir: Path) -> Non
 
 def add_referral(sessions: sessionmaker[Session], listing_id: int, created_at: datetime) -> int:
     with sessions.begin() as session:
-        listing = session.get(Listing, listing_id)
-        assert listing is not None
-        referral = Referral(
-            created_at=created_at,
-            created_by="sup",
-            marketplace_id=listing.marketplace_id,
-            package_path="referrals/r.zip",
-            package_sha256="0" * 64,
-        )
-        session.add(referral)
-        session.flush()
-        session.add(ReferralListing(referral_id=referral.id, listing_id=listing_id))
-        return referral.id
+        return referral_row(session, listing_id, created_at, package_path="referrals/r.zip")
 
 
 def test_overdue_report_per_marketplace(sessions: sessionmaker[Session]) -> None:

@@ -13,9 +13,9 @@ from crawler.relisting import detect_relistings, spec_signature, specs_agree
 from evidence.custody import custody_entries, verify_chain
 from review.workflow import Role, transition_listing
 from storage.db import session_factory, upgrade_database
-from storage.models import Listing, ListingImage, Referral, ReferralListing, ReviewStatus
+from storage.models import Listing, ListingImage, ReviewStatus
 from storage.repository import start_crawl_run, store_listings
-from tests.factories import T0, make_item
+from tests.factories import T0, make_item, referral_row
 
 DAY = timedelta(days=1)
 OTHER_SELLER = {"seller_url": "http://market.test/seller/2", "seller_name": "Another Seller"}
@@ -47,19 +47,7 @@ def remove_after_referral(sessions: sessionmaker[Session], listing_id: int) -> i
             (ReviewStatus.REMOVED, Role.SYSTEM),
         ):
             transition_listing(session, listing_id, status, actor="t", role=role)
-        listing = session.get(Listing, listing_id)
-        assert listing is not None
-        referral = Referral(
-            created_at=T0,
-            created_by="sup",
-            marketplace_id=listing.marketplace_id,
-            package_path="r.zip",
-            package_sha256="0" * 64,
-        )
-        session.add(referral)
-        session.flush()
-        session.add(ReferralListing(referral_id=referral.id, listing_id=listing_id))
-        return referral.id
+        return referral_row(session, listing_id, T0)
 
 
 def add_main_image(sessions: sessionmaker[Session], listing_id: int, phash: str) -> None:
