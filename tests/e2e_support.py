@@ -20,8 +20,10 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "THUMBWATCH_HOME": str(home)}
     full_env.pop("THUMBWATCH_DATABASE_URL", None)
-    # Screenshots cost a browser page per hit; tests about evidence switch them back on.
+    # Screenshots cost a browser page per hit and images a request or more per flagged listing;
+    # the tests about evidence and images switch them back on.
     full_env["THUMBWATCH_EVIDENCE_SCREENSHOTS"] = "false"
+    full_env["THUMBWATCH_IMAGE_FETCH"] = "off"
     full_env.update(env or {})
     return subprocess.run(
         [*THUMBWATCH, *args],

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 SEED = 2025
 SITES = {"bazaar": "sandbox-bazaar", "shop": "sandbox-shop"}
 # Evidence screenshots start Chromium per listing: not what this test is about.
-ENV = {"THUMBWATCH_EVIDENCE_SCREENSHOTS": "false"}
+ENV = {"THUMBWATCH_EVIDENCE_SCREENSHOTS": "false", "THUMBWATCH_IMAGE_FETCH": "flagged"}
 
 Key = tuple[str, str]  # (marketplace, external id)
 
