@@ -15,14 +15,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# Debian packages: chromium (crawls, screenshots, PDF reports) and poppler-utils (pdftoppm, which
+# the tests use to render a referral report's first page).
 chromium:
-	@if [ -x "$(CHROMIUM)" ]; then \
-		echo "chromium: $(CHROMIUM)"; \
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -z "$$missing" ]; then \
+		echo "chromium: $(CHROMIUM); pdftoppm: $$(command -v pdftoppm)"; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && echo "chromium installed"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null && echo "installed:$$missing"; \
 	else \
-		echo "Chromium is missing: install Debian's package (sudo apt-get install chromium)"; \
-		echo "or set THUMBWATCH_CHROMIUM_PATH to a Chromium executable."; \
+		echo "Missing Debian packages:$$missing (sudo apt-get install$$missing)"; \
+		echo "(instead of Debian's chromium, THUMBWATCH_CHROMIUM_PATH may name a Chromium executable)"; \
 	fi
 
 demo: setup

@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crawler import __version__
 
+# FIRST's TLP 2.0 levels, as `thumbwatch export hits --tlp` takes them (evidence/share.py).
+TlpLevel = Literal["clear", "green", "amber", "amber+strict", "red"]
+
 
 def user_agent_for(contact: str) -> str:
     return (
@@ -79,6 +82,13 @@ class ThumbwatchSettings(BaseSettings):
     )
     legal_basis_file: Path | None = Field(
         default=None, description="TOML or YAML file: country code -> legal basis text for notices."
+    )
+    # Referral packages and shared exports (evidence/referral.py, evidence/share.py)
+    package_max_file_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1, description="Largest evidence blob copied into a referral package."
+    )
+    share_tlp: TlpLevel = Field(
+        default="amber", description="TLP level of `export hits --format stix|misp` without --tlp."
     )
     cli_role: Literal["analyst", "supervisor", "admin"] = Field(
         default="supervisor", description="Review role of whoever runs the command line."

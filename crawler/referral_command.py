@@ -1,11 +1,11 @@
 """``thumbwatch export referral`` and ``thumbwatch verify``: thin commands over `evidence.referral`
-and `evidence.verify`. Registered by `crawler.cli` (``export`` is a sub-app so that later exports
-can join it).
+and `evidence.verify`. Registered by `crawler.cli`; ``export hits`` (`crawler.export_command`)
+joins the ``export`` sub-app here.
 
 The actor is the OS user, with the review role ``THUMBWATCH_CLI_ROLE`` (default supervisor).
 Exit codes: 0 ok; 1 the work failed (evidence missing or altered in the store, Chromium failed,
-verification found problems); 2 a usage error (unknown listing, listing without evidence or not
-confirmed, unit not configured, path taken, not a package).
+verification found problems); 2 a usage error (unknown listing, listing not confirmed, blob over
+the package size bound, unit not configured, path taken, not a package, no hit to share).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ import typer
 from crawler.config import get_settings
 from crawler.output import OutputFormat, write_rows
 
-export_app = typer.Typer(no_args_is_help=True, help="Export evidence: takedown referral packages.")
+export_app = typer.Typer(
+    no_args_is_help=True, help="Export evidence: takedown referral packages, hits for other agencies."
+)
 
 T = TypeVar("T")
 REFERRAL_COLUMNS = ("referral_id", "marketplace", "listings", "package", "package_sha256")
@@ -36,12 +38,14 @@ def _guarded(fn: Callable[[], T]) -> T:
     from evidence.package import PackageFormatError
     from evidence.referral import EvidenceIntegrityError, ReferralError
     from evidence.report import ReportRenderError
+    from evidence.share import ShareError
     from matching import CatalogError
     from review.workflow import TransitionError
     from storage.db import DatabaseError
 
     usage = (
         ReferralError,
+        ShareError,
         NoticeConfigError,
         PackageFormatError,
         TransitionError,
@@ -180,3 +184,12 @@ def verify_command(
         err.print(f"[bold red]{what}: {len(problems)} problem(s)[/]", highlight=False)
         raise typer.Exit(1)
     err.print(f"[green]{what}: OK[/]", highlight=False)
+
+
+def _register_exports() -> None:
+    from crawler.export_command import export_hits_command
+
+    export_app.command("hits")(export_hits_command)
+
+
+_register_exports()

@@ -1,7 +1,8 @@
 """What a referral package's ``manifest.json`` says: one record per listing and the document.
 
 A listing record holds the listing as stored, its seller, its latest match (score, reasons with
-their spans), its captures with each evidence file's SHA-256, size, times and tool versions, and
+their spans), its captures with each evidence file's SHA-256, size, times and tool versions, the
+gap when no evidence was captured (``evidence_gap``, null otherwise), and
 the custody entries that concern it (its own, and entries of no listing that name its blobs), in
 full, so that their hash chain can be recomputed from the package. The report and the notice are
 rendered from these records too, so the three never disagree.
@@ -33,6 +34,7 @@ _EXTENSIONS = {
     "text/html": ".html",
 }
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+NO_EVIDENCE = "no evidence was captured for this listing"
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -144,6 +146,7 @@ def listing_record(
             "scored_at": iso(hit.updated_at),
         },
         "captures": [_capture_record(c) for c in captures],
+        "evidence_gap": None if any(c.items for c in captures) else NO_EVIDENCE,
         "custody": custody,
     }
 
@@ -169,6 +172,7 @@ def manifest_bytes(
         "integrity": INTEGRITY_STATEMENT.format(unit=unit.name),
         "catalog_version": catalog_version,
         "listings": list(records),
+        "listings_without_evidence": [r["listing_id"] for r in records if r["evidence_gap"]],
         "files": [{"path": name, "sha256": files[name][0], "size": files[name][1]} for name in sorted(files)],
     }
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()

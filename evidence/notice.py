@@ -141,6 +141,13 @@ def _listing_evidence(listing: Mapping[str, Any]) -> list[str]:
                 f"   Evidence file {item['file']}: {item['kind']}, captured {item['captured_at']}, "
                 f"SHA-256 {item['sha256']}"
             )
+    if listing.get("evidence_gap"):
+        gap = (
+            f"EVIDENCE GAP: {listing['evidence_gap']}. No page capture is enclosed; this listing is "
+            f"notified on the data recorded when it was seen ({listing['first_seen']} to "
+            f"{listing['last_seen']}) and the match above."
+        )
+        lines.append(textwrap.fill(gap, WIDTH, initial_indent="   ", subsequent_indent="   "))
     return lines
 
 

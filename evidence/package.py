@@ -1,5 +1,7 @@
 """Package files on disk: writing a referral package as a directory or a deterministic zip,
-reading one back (either form, no database), and the ``SHA256SUMS`` format.
+reading one back (either form, no database) or extracting a zip safely, and the ``SHA256SUMS``
+format. What is read from a package is bounded (`MAX_METADATA_BYTES` for a file read whole,
+`MAX_EXTRACTED_BYTES` for an extraction), since a package to verify may come from anyone.
 
 ``SHA256SUMS`` is GNU coreutils' format (``<hex>  <path>``, one file a line, sorted by path), so
 ``sha256sum -c SHA256SUMS`` checks a package without thumbwatch. A zip is byte-for-byte
@@ -27,6 +29,10 @@ SUMS_NAME = "SHA256SUMS"
 MANIFEST_NAME = "manifest.json"
 _SUMS_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 _ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
+# Bounds on what is read from a package that may come from anyone: its SHA256SUMS and manifests
+# (read whole) and everything extracted from it.
+MAX_METADATA_BYTES = 64 * 1024 * 1024
+MAX_EXTRACTED_BYTES = 16 * 1024 * 1024 * 1024
 
 # A package file's content: bytes made for the package, or a file (an evidence blob) copied in.
 FileSource = bytes | Path
@@ -149,11 +155,19 @@ class PackageReader:
             p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file() or p.is_symlink()
         )
 
-    def read(self, name: str) -> bytes:
+    def read(self, name: str, max_bytes: int | None = None) -> bytes:
+        """The whole file `name`; `PackageFormatError` when it is larger than `max_bytes`
+        (default `MAX_METADATA_BYTES`)."""
+        max_bytes = MAX_METADATA_BYTES if max_bytes is None else max_bytes
         if self.is_zip:
-            with zipfile.ZipFile(self.path) as archive:
-                return archive.read(name)
-        return (self.path / name).read_bytes()
+            with zipfile.ZipFile(self.path) as archive, archive.open(name) as handle:
+                data = handle.read(max_bytes + 1)
+        else:
+            with (self.path / name).open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise PackageFormatError(f"{name}: larger than {max_bytes} bytes, not read")
+        return data
 
     def digests(self) -> Iterator[tuple[str, str, int]]:
         """(name, SHA-256, size) of every file, read in chunks."""
@@ -177,3 +191,35 @@ def is_safe_name(name: str) -> bool:
     """A relative path that stays inside the package (no absolute path, no ``..``)."""
     normal = posixpath.normpath(name)
     return not (name.startswith("/") or normal.startswith("..") or "\\" in name or normal != name)
+
+
+def extract_package(path: Path, dest: Path, max_bytes: int | None = None) -> list[Path]:
+    """Extract the package zip at `path` into the new directory `dest`, refusing what could escape
+    it or fill the disk: an unsafe name (absolute, ``..``, backslash), a link, a directory-or-file
+    clash, or more than `max_bytes` in all (default `MAX_EXTRACTED_BYTES`; counted as decompressed,
+    not as the zip declares). Returns the extracted files' resolved paths."""
+    max_bytes = MAX_EXTRACTED_BYTES if max_bytes is None else max_bytes
+    with zipfile.ZipFile(path) as archive:
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+        for info in infos:
+            if not is_safe_name(info.filename):
+                raise PackageFormatError(f"{path}: entry {info.filename!r} leaves the package")
+            if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                raise PackageFormatError(f"{path}: entry {info.filename!r} is a symbolic link")
+        dest.mkdir(parents=False, exist_ok=False)
+        root = dest.resolve()
+        written: list[Path] = []
+        total = 0
+        for info in infos:
+            target = (root / info.filename).resolve()
+            if not target.is_relative_to(root):
+                raise PackageFormatError(f"{path}: entry {info.filename!r} leaves the package")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as source, target.open("xb") as handle:
+                while chunk := source.read(CHUNK):
+                    total += len(chunk)
+                    if total > max_bytes:
+                        raise PackageFormatError(f"{path}: more than {max_bytes} bytes once extracted")
+                    handle.write(chunk)
+            written.append(target)
+    return written

@@ -13,8 +13,13 @@ folder alone::
 
 The review workflow decides what may be referred: confirmed listings, or listings referred
 before (a new package); ``allow_unreviewed`` first confirms new or escalated ones, through the
-workflow too. Every refusal is named before anything is written; blobs are re-hashed as they
-are copied. The package is then recorded in one transaction: a `Referral` per marketplace,
+workflow too. A listing with no captured evidence is referred all the same, and its gap is
+stated in the manifest (``evidence_gap``), the report and the notice. Every refusal is named
+before anything is written; blobs are re-hashed as they are copied, and one larger than
+``THUMBWATCH_PACKAGE_MAX_FILE_BYTES`` is refused. Every file name in a package is generated
+(marketplace slugs made safe, listing and capture ids, evidence kinds), never page text.
+
+The package is then recorded in one transaction: a `Referral` per marketplace,
 each listing moved to ``referred`` (custody details ``referral_id`` and ``package_sha256``) and
 one ``export.referral`` custody entry; if that fails, the package is removed. The package hash
 is that of the zip, or of a directory's root ``SHA256SUMS``. Same database, store and clock:
@@ -62,7 +67,7 @@ __all__ = ["EvidenceIntegrityError", "ReferralError", "ReferralExport", "export_
 
 
 class ReferralError(ValueError):
-    """The export cannot be made as asked (unknown listing, no evidence, not referable, path taken)."""
+    """The export cannot be made as asked (unknown listing, not referable, blob too large, path taken)."""
 
 
 class EvidenceIntegrityError(RuntimeError):
@@ -106,7 +111,7 @@ class MarketplaceGroup:
     def folder(self) -> str:
         safe = UNSAFE_NAME.sub("_", self.slug).strip("._")
         # Two slugs could make the same safe name ("a/b", "a_b"); the id keeps the folders apart.
-        return safe if safe == self.slug else f"{safe}-{self.marketplace_id}"
+        return safe if safe == self.slug else f"{safe or 'marketplace'}-{self.marketplace_id}"
 
 
 @dataclass
@@ -153,7 +158,7 @@ def plan_referral(
     unknown = [str(i) for i in wanted if i not in listings]
     if unknown:
         raise ReferralError(f"no listing with id {', '.join(unknown)} (ids as `thumbwatch hits` shows them)")
-    captures: dict[int, list[Capture]] = {}
+    captures: dict[int, list[Capture]] = {i: [] for i in wanted}
     for capture in session.scalars(
         select(Capture)
         .where(Capture.listing_id.in_(wanted))
@@ -161,12 +166,8 @@ def plan_referral(
         .order_by(Capture.captured_at, Capture.id)
     ):
         if capture.items:
-            captures.setdefault(capture.listing_id, []).append(capture)
-    problems = [
-        f"listing {i} ({listings[i].marketplace.slug} {listings[i].external_id}) has no captured evidence"
-        for i in wanted
-        if i not in captures
-    ]
+            captures[capture.listing_id].append(capture)
+    problems: list[str] = []
     if four_eyes_actor is not None:
         if allow_unreviewed:
             problems.append("four-eyes rule: no confirming and referring at once (--allow-unreviewed)")
@@ -190,11 +191,17 @@ def plan_referral(
     return ReferralPlan(sorted(groups.values(), key=lambda g: g.slug), steps)
 
 
-def _checked_blob(store: EvidenceStore, item: dict[str, Any]) -> Path:
+def _checked_blob(store: EvidenceStore, item: dict[str, Any], max_file_bytes: int) -> Path:
     path = store.path_for(item["sha256"])
     where = f"evidence item {item['evidence_item_id']} ({item['kind']})"
     if not path.is_file():
         raise EvidenceIntegrityError(f"{where}: blob {item['sha256']} is missing from the evidence store")
+    size = max(item["size"], path.stat().st_size)
+    if size > max_file_bytes:
+        raise ReferralError(
+            f"{where}: {size} bytes is more than a package file may hold ({max_file_bytes} bytes, "
+            "THUMBWATCH_PACKAGE_MAX_FILE_BYTES)"
+        )
     if file_sha256(path) != item["sha256"]:
         raise EvidenceIntegrityError(f"{where}: blob {item['sha256']} was altered in the evidence store")
     return path
@@ -218,6 +225,7 @@ def build_package_files(
     catalog: Catalog,
     created_at: datetime,
     created_by: str,
+    max_file_bytes: int,
 ) -> dict[str, FileSource]:
     """Every file of the package by relative path (blobs as store paths, the rest as bytes)."""
     folders: list[dict[str, FileSource]] = []
@@ -227,7 +235,7 @@ def build_package_files(
         shots: dict[int, list[Screenshot]] = {}
         for record in group.records:
             for item in evidence_items([record]):
-                blob = _checked_blob(store, item)
+                blob = _checked_blob(store, item, max_file_bytes)
                 if item["file"].endswith(".warc") and _is_gzip(blob):
                     item["file"] += ".gz"  # per-record gzip, the usual .warc.gz layout
                 files[item["file"]] = blob
@@ -331,15 +339,24 @@ def export_referral(
     role: Role = Role.SUPERVISOR,
     allow_unreviewed: bool = False,
     four_eyes: bool = False,
+    max_file_bytes: int | None = None,
     clock: Clock = utcnow,
 ) -> ReferralExport:
-    """Write the referral package of `listing_ids` to `out` (``.zip`` or a directory), record it."""
+    """Write the referral package of `listing_ids` to `out` (``.zip`` or a directory), record it.
+
+    A blob larger than `max_file_bytes` (default ``THUMBWATCH_PACKAGE_MAX_FILE_BYTES``) is refused.
+    """
+    if max_file_bytes is None:
+        from crawler.config import get_settings
+
+        max_file_bytes = get_settings().package_max_file_bytes
     out = out.absolute()
     _check_destination(out)
     with sessions() as session:
         plan = plan_referral(session, listing_ids, role, allow_unreviewed, actor if four_eyes else None)
     created_at = clock().astimezone(UTC)
-    write_package(build_package_files(plan, store, unit, catalog, created_at, actor), out, created_at)
+    files = build_package_files(plan, store, unit, catalog, created_at, actor, max_file_bytes)
+    write_package(files, out, created_at)
     digest = package_sha256(out)
     try:
         with sessions.begin() as session:

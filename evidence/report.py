@@ -2,7 +2,8 @@
 
 For each listing the report shows its screenshot, the specs read off its text (by the matcher's
 own `matching.specs.extract_specs`) beside the catalog device's specs, the match reasons with the
-text they were read from, and the captures with their SHA-256. Autoescaping is on for every value:
+text they were read from, and the captures with their SHA-256; a listing without evidence gets a
+warning box, in its section and in a summary at the top. Autoescaping is on for every value:
 listing text is hostile input. The screenshot is embedded as a data URI so the HTML stands alone
 when forwarded. The PDF is printed by headless Chromium (the crawls' launch options); Chromium
 stamps the current time into the PDF's dates, which are set to the package's creation time so

@@ -4,8 +4,9 @@
 against each ``SHA256SUMS`` (a changed, a missing and an extra file are each named) and checks
 that every ``manifest.json`` agrees with the ``SHA256SUMS`` beside it (the same files with the
 same hashes, and each capture item's file). `verify_store` checks every blob's
-content against its name, that every blob an evidence item references is present with the
-recorded size, and that the custody log's hash chain is unbroken.
+content against its name (listing images' blobs included), that every blob an evidence item
+references is present with the recorded size, that every blob a listing image names is present
+(its rows record no size), and that the custody log's hash chain is unbroken.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from evidence.package import (
     parse_sha256sums,
 )
 from evidence.store import EvidenceStore
-from storage.models import Capture, EvidenceItem
+from storage.models import Capture, EvidenceItem, ListingImage
 
 
 @dataclass(frozen=True, order=True)
@@ -128,6 +129,9 @@ def verify_package(path: Path) -> list[Problem]:
     for name in sorted(n for n in actual if posixpath.basename(n) == MANIFEST_NAME):
         try:
             manifest = json.loads(reader.read(name))
+        except PackageFormatError as exc:
+            problems.append(Problem(name, "unreadable", str(exc)))
+            continue
         except (ValueError, UnicodeDecodeError) as exc:
             problems.append(Problem(name, "manifest", f"not valid JSON: {exc}"))
             continue
@@ -160,4 +164,13 @@ def verify_store(session: Session, store: EvidenceStore) -> list[Problem]:
         elif path.stat().st_size != item.size:
             detail = f"blob {item.sha256} has {path.stat().st_size} bytes, the record says {item.size}"
             problems.append(Problem(subject, "size", detail))
+    images = session.scalars(
+        select(ListingImage).where(ListingImage.sha256.is_not(None)).order_by(ListingImage.id)
+    )
+    for image in images:
+        assert image.sha256 is not None
+        if not store.path_for(image.sha256).is_file():
+            subject = f"listing image {image.id} (listing {image.listing_id}, {image.url})"
+            detail = f"blob {image.sha256} is missing from the store"
+            problems.append(Problem(subject, "missing_blob", detail))
     return problems

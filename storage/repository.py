@@ -18,7 +18,16 @@ from sqlalchemy import ColumnElement, Table, bindparam, case, func, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlRun, Hit, Listing, ListingSnapshot, Marketplace, RunStatus, Seller
+from storage.models import (
+    CrawlRun,
+    Hit,
+    Listing,
+    ListingSnapshot,
+    Marketplace,
+    ReviewStatus,
+    RunStatus,
+    Seller,
+)
 
 if TYPE_CHECKING:
     from crawler.items import ListingItem
@@ -446,7 +455,38 @@ def finish_crawl_run(
     )
 
 
-def list_hits(session: Session, min_score: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class HitFilters:
+    """What `list_hits` narrows to; an empty tuple or None filters nothing. Several values of one
+    filter are alternatives; the filters combine. The first-seen bounds are a half-open UTC range."""
+
+    marketplaces: tuple[str, ...] = ()
+    devices: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    statuses: tuple[ReviewStatus, ...] = ()
+    first_seen_from: datetime | None = None
+    first_seen_before: datetime | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        for column, values in (
+            (Marketplace.slug, self.marketplaces),
+            (Hit.device_id, self.devices),
+            (Hit.tier, self.tiers),
+            (Listing.review_status, self.statuses),
+        ):
+            if values:
+                found.append(column.in_(values))
+        if self.first_seen_from is not None:
+            found.append(Listing.first_seen >= self.first_seen_from)
+        if self.first_seen_before is not None:
+            found.append(Listing.first_seen < self.first_seen_before)
+        return found
+
+
+def list_hits(
+    session: Session, min_score: int = 0, limit: int | None = None, filters: HitFilters | None = None
+) -> list[dict[str, Any]]:
     """Flagged listings with their latest match, best score first (one row per listing)."""
     latest = latest_hit_ranking()
     stmt = (
@@ -455,7 +495,7 @@ def list_hits(session: Session, min_score: int = 0, limit: int | None = None) ->
         .join(Listing, Listing.id == Hit.listing_id)
         .join(Marketplace, Marketplace.id == Listing.marketplace_id)
         .outerjoin(Seller, Seller.id == Listing.seller_id)
-        .where(Hit.tier != "none", Hit.score >= min_score)
+        .where(Hit.tier != "none", Hit.score >= min_score, *(filters or HitFilters()).conditions())
         .order_by(Hit.score.desc(), Listing.id)
     )
     if limit is not None:

@@ -23,7 +23,7 @@ from evidence.notice import (
     configured_unit,
     read_legal_basis_file,
 )
-from evidence.package import parse_sha256sums
+from evidence.package import extract_package, parse_sha256sums
 from evidence.referral import ReferralError, ReferralExport, export_referral
 from evidence.store import EvidenceStore
 from evidence.verify import verify_package, verify_store
@@ -97,8 +97,7 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     sessions, store, ids = _two_market_db(root)
     result = _export(sessions, store, ids, root / "referral.zip")
     extracted = root / "extracted"
-    with zipfile.ZipFile(result.package_path) as archive:
-        archive.extractall(extracted)
+    extract_package(result.package_path, extracted)
     return {"result": result, "dir": extracted, "store": store, "ids": ids, "sessions": sessions}
 
 
@@ -234,6 +233,28 @@ def test_pdf_report_is_a_pdf_dated_at_the_export(package: dict[str, Any]) -> Non
     assert b"/CreationDate (D:" + T_EXPORT.strftime("%Y%m%d%H%M%S").encode() in pdf
 
 
+def test_pdf_report_first_page_renders_with_pdftoppm(package: dict[str, Any], tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm is not installed (Debian's poppler-utils; `make setup` installs it)")
+    pdf = package["dir"] / "alpha.example" / "report.pdf"
+    done = subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    [page] = list(tmp_path.glob("page*.png"))
+    from PIL import Image
+
+    with Image.open(page) as image:
+        assert image.format == "PNG"
+        assert image.size == (414, 586)  # Chromium's A4 page (595.92 × 842.88 pt) at 50 dpi, rounded up
+        grey = image.convert("L")
+        dark = sum(grey.histogram()[:128])
+    assert 500 < dark < 414 * 586 // 4  # printed text on a white page, not a blank or black one
+
+
 def test_exported_package_verifies_clean_as_zip_and_directory(package: dict[str, Any]) -> None:
     assert verify_package(package["result"].package_path) == []
     assert verify_package(package["dir"]) == []
@@ -366,26 +387,56 @@ def _nothing_written(sessions: sessionmaker[Session], out: Path) -> None:
         )
 
 
-def test_unknown_uncaptured_and_unconfirmed_listings_are_refused_by_name(
-    database_url: str, tmp_path: Path
-) -> None:
+def test_unknown_and_unconfirmed_listings_are_refused_by_name(database_url: str, tmp_path: Path) -> None:
     sessions, store = _sessions(database_url), EvidenceStore(tmp_path / "evidence")
     captured = captured_listing(sessions, store, external_id="NEW1")
+    other = captured_listing(sessions, store, external_id="NEW2")
     bare = stored_listing(sessions, external_id="BARE")
     _confirm(sessions, bare.listing_id)
     out = tmp_path / "referral.zip"
     with pytest.raises(ReferralError, match=r"^no listing with id 998, 999 \("):
         _export(sessions, store, [captured.listing_id, 998, 999], out)
     with pytest.raises(ReferralError) as refused:
-        _export(sessions, store, [captured.listing_id, bare.listing_id], out)
+        _export(sessions, store, [captured.listing_id, bare.listing_id, other.listing_id], out)
     assert str(refused.value) == (
-        f"listing {bare.listing_id} (test-market BARE) has no captured evidence; "
         f"listing {captured.listing_id}: cannot go from new to referred "
+        "(confirm it first, or export with --allow-unreviewed); "
+        f"listing {other.listing_id}: cannot go from new to referred "
         "(confirm it first, or export with --allow-unreviewed)"
     )
     _nothing_written(sessions, out)
     with sessions() as session:
         assert session.get(Listing, captured.listing_id).review_status is ReviewStatus.NEW  # type: ignore[union-attr]
+
+
+def test_a_listing_without_evidence_is_exported_with_the_gap_stated(tmp_path: Path) -> None:
+    sessions, store = _sessions(f"sqlite:///{tmp_path / 'db.sqlite'}"), EvidenceStore(tmp_path / "evidence")
+    captured = captured_listing(sessions, store, external_id="CAP1")
+    bare = stored_listing(sessions, external_id="BARE")
+    _confirm(sessions, captured.listing_id, bare.listing_id)
+    result = _export(sessions, store, [captured.listing_id, bare.listing_id], tmp_path / "pkg")
+    folder = result.package_path / "test-market"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    records = {record["external_id"]: record for record in manifest["listings"]}
+    assert records["BARE"]["captures"] == []
+    assert records["BARE"]["evidence_gap"] == "no evidence was captured for this listing"
+    assert records["CAP1"]["evidence_gap"] is None and len(records["CAP1"]["captures"]) == 1
+    assert manifest["listings_without_evidence"] == [bare.listing_id]
+    assert sorted(p.name for p in (folder / "evidence").iterdir()) == [f"listing-{captured.listing_id}"]
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Evidence gap: no evidence was captured for 1 of the 2 listings\n(BARE)." in html
+    assert html.count("Evidence gap: no evidence was captured for this listing.") == 1
+    assert '<td colspan="5">None: no evidence was captured for this listing.</td>' in html
+    notice = " ".join((folder / "notice.txt").read_text(encoding="utf-8").split())
+    assert notice.count("EVIDENCE GAP: no evidence was captured for this listing.") == 1
+    assert notice.index("2. L8star BM10 mini phone") < notice.index("EVIDENCE GAP")  # under BARE, listed 2nd
+    assert "URL: http://market.test/item/BARE" in notice
+    assert verify_package(result.package_path) == []
+    with sessions() as session:
+        for listing_id in (captured.listing_id, bare.listing_id):
+            assert session.get(Listing, listing_id).review_status is ReviewStatus.REFERRED  # type: ignore[union-attr]
+        [referred] = [e for e in custody_entries(session, [bare.listing_id]) if e.action == "review.referred"]
+        assert referred.evidence_hashes == []
 
 
 def test_an_analyst_cannot_export_and_a_taken_path_is_refused(tmp_path: Path) -> None:
