@@ -50,7 +50,13 @@ def write_rows(
         Console(file=out, width=200 if not out.isatty() else None).print(table)
 
 
+# Text a spreadsheet would run as a formula (listing titles are untrusted): prefixed with ' .
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> Any:
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return f"'{value}"
     return value

@@ -8,9 +8,9 @@ listing: the hit row plus ``seller_account``, ``device_family`` and ``evidence``
 entry ``export.hits`` naming the format, filters, listings, destination and the SHA-256 of what
 was written, with the hashes of the evidence it names.
 
-CSV cells that a spreadsheet would run as a formula (text from a page starting with ``=``, ``+``,
-``-``, ``@``, tab or carriage return) are prefixed with ``'`` (OWASP's advice): partners open these
-files in spreadsheets, and listing text is hostile input.
+CSV goes through `crawler.output.write_rows`, which prefixes with ``'`` any cell a spreadsheet
+would run as a formula (OWASP's advice): partners open these files in spreadsheets, and listing
+text is hostile input.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ CSV_COLUMNS = (
     "matcher_version",
     "evidence_sha256",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class HitFormat(StrEnum):
@@ -77,10 +76,6 @@ class HitExport:
     investigation: str | None
 
 
-def _csv_cell(value: Any) -> Any:
-    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value
-
-
 def _csv_row(record: dict[str, Any]) -> dict[str, Any]:
     seller = record["seller_account"] or {}
     flat = {
@@ -89,7 +84,7 @@ def _csv_row(record: dict[str, Any]) -> dict[str, Any]:
         "seller_url": seller.get("url"),
         "evidence_sha256": " ".join(f"{item['kind']}:{item['sha256']}" for item in record["evidence"]),
     }
-    return {column: _csv_cell(flat.get(column)) for column in CSV_COLUMNS}
+    return {column: flat.get(column) for column in CSV_COLUMNS}
 
 
 def render_hits(records: list[dict[str, Any]], fmt: HitFormat, context: ShareContext | None) -> bytes:
