@@ -36,8 +36,6 @@ GENERIC_FAMILY = "generic"
 _BATCH = 1000
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class LabelRecord:
     """One labelled listing."""

@@ -1,7 +1,7 @@
 """The listing scorer: combines names, specs, form factor, risk claims and hard negatives.
 
 A listing's title, description and attributes are joined and folded once; one pass over its
-words finds every vocabulary class (`text.VocabIndex`), and the costlier steps (model names,
+words finds every vocabulary class (`vocab.VocabIndex`), and the costlier steps (model names,
 brands, specs) first check cheaply that they can find anything at all. Every piece of evidence
 becomes a `Reason` with signed points (from `weights.py`) and the span it was read from; the
 score is their sum clamped to 0-100. Positive evidence only counts when something says the item
@@ -18,7 +18,7 @@ from pathlib import Path
 from matching.catalog import Catalog, Device, load_catalog
 from matching.names import NameHit, NameIndex, find_brand
 from matching.parallel import HelperPool
-from matching.result import UNIDENTIFIED, MatchResult, Reason, reason
+from matching.result import UNIDENTIFIED, MatchResult, Reason, make_result, reason
 from matching.specs import Spec, extract_specs
 from matching.terms import PAIRING_CUE, RISK_CLASSES, VOCAB
 from matching.text import fold
@@ -68,13 +68,16 @@ _RISK_KEYS = tuple(("risk_" + name, _RISK_TEXT[name]) for name in RISK_CLASSES)
 _FORM_KEYS = frozenset(key for key, _, _ in _FORM_CLASSES)
 _RISK_KEY_SET = frozenset(key for key, _ in _RISK_KEYS)
 _SIMPLE_NEGATIVE_KEYS = frozenset(key for key, _, _, _ in _SIMPLE_NEGATIVES)
-# Every model code (see names.CODE_RE) contains one of these; most listings contain none.
-_CODE_HINTS = ("bm", "b m", "j", "t", "fly")
 _NO_SPANS: list[_Span] = []
 
 
 def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
     return any(span[0] < b and a < span[1] for a, b in others)
+
+
+def _has_code_hint(text: str) -> bool:
+    """Whether folded text can hold a model code (see `names.CODE_RE`): each contains one of these."""
+    return "t" in text or "j" in text or "bm" in text or "b m" in text or "fly" in text
 
 
 class Matcher:
@@ -110,8 +113,8 @@ class Matcher:
     def score_many(self, listings: Sequence[tuple[str, str]]) -> list[MatchResult]:
         """Score (title, description) pairs; identical pairs are scored once.
 
-        From `parallel_min` distinct pairs on, helper processes score them on all cores (see
-        `matching.parallel`); results are the same either way.
+        From `parallel_min` distinct pairs on, this process and helper processes score them on all
+        cores (see `matching.parallel`); results are the same either way.
         """
         keys = [(title or "", description or "") for title, description in listings]
         unique = list(dict.fromkeys(keys))
@@ -140,33 +143,36 @@ class Matcher:
         text = fold(original)
         t_end, d_end = len(title), len(title) + 1 + len(description)
         reasons: list[Reason] = []
+        # The sums of all points and of the negative ones, in the order reasons are added.
+        total: float = 0
+        negative: float = 0
 
         def add(code: str, msg: str, points: float, span: _Span | None = None) -> None:
+            nonlocal total, negative
+            total += points
+            if points < 0:
+                negative += points
             if span is None:
                 reasons.append(reason((code, msg, points, None, None, None)))
                 return
-            start = span[0]
+            start, end = span
             if start < t_end:
                 field, off = "title", 0
             elif start <= d_end:
                 field, off = "description", t_end + 1
             else:
                 field, off = "attributes", d_end + 1
-            reasons.append(
-                reason((code, msg, points, field, (start - off, span[1] - off), original[start : span[1]]))
-            )
+            reasons.append(reason((code, msg, points, field, (start - off, end - off), original[start:end])))
 
         found = VOCAB.scan(text)
         get = found.get
         mini_phone, phone_word = get("mini_phone", _NO_SPANS), get("phone_word", _NO_SPANS)
-        title_phone = [s for s in (*phone_word, *mini_phone) if s[0] < t_end]
+        title_phone: list[_Span] = []
+        if phone_word or mini_phone:
+            title_phone = [s for s in (*phone_word, *mini_phone) if s[0] < t_end]
 
         # (a) names
-        hits = (
-            self.names.find(text)
-            if any(c in text for c in _CODE_HINTS) or self.names.extra_re is not None
-            else []
-        )
+        hits = self.names.find(text) if _has_code_hint(text) or self.names.extra_re is not None else []
         devices: dict[str, NameHit] = {}
         for hit in hits:
             devices.setdefault(hit.device.id, hit)
@@ -175,7 +181,8 @@ class Matcher:
             how = f"similarity {hit.similarity:.0f} to" if hit.kind == "fuzzy" else "names"
             add("device", f"{how} {hit.device.name} (alias '{hit.alias}')", pts, hit.span)
         title_phone += [h.span for h in hits if h.span[0] < t_end]
-        keyfob = self._keyfob_span(get("keyfob"), phone_word, mini_phone)
+        keyfobs = get("keyfob")
+        keyfob = self._keyfob_span(keyfobs, phone_word, mini_phone) if keyfobs else None
         if keyfob is not None and self._keyfob is not None:
             add("keyfob_phone", "phone shaped like a car key / key fob", w.keyfob_phone, keyfob)
             if keyfob[0] < t_end:
@@ -191,9 +198,13 @@ class Matcher:
             add("phone_word", "phone wording", w.phone_word, phone_word[0])
 
         # (b)+(c) specs and form factor
-        self._spec_reasons(extract_specs(text), next(iter(devices.values()), None), add)
-        no_sim = get("no_sim", _NO_SPANS)
-        sim_spans = [s for s in get("sim", _NO_SPANS) if not _overlaps(s, no_sim)]
+        specs = extract_specs(text)
+        if specs:
+            self._spec_reasons(specs, next(iter(devices.values()), None), add)
+        no_sim = get("no_sim")
+        sim_spans = get("sim", _NO_SPANS)
+        if no_sim:
+            sim_spans = [s for s in sim_spans if not _overlaps(s, no_sim)]
         if not _FORM_KEYS.isdisjoint(found):
             for key, points, msg in self._form_classes:
                 spans = get(key)
@@ -215,10 +226,9 @@ class Matcher:
         # (e) hard negatives and accessories
         self._negatives(found, title_phone, sim_spans, t_end, text, add)
 
-        total = sum(r.points for r in reasons) if phone else sum(min(r.points, 0) for r in reasons)
+        score = max(0, min(100, round(total if phone else negative)))
         if not phone:
             add("no_phone", "nothing says this is a phone", 0.0)
-        score = max(0, min(100, round(total)))
         tier = (
             "high"
             if score >= w.high
@@ -235,15 +245,15 @@ class Matcher:
                 device = next(iter(devices.values())).device
             elif not devices and keyfob is not None:
                 device = self._keyfob
-        return MatchResult(
-            score=score,
-            tier=tier,
-            flagged=flagged,
-            device_id=device.id if device else None,
-            device_name=device.name if device else (UNIDENTIFIED if flagged else None),
-            reasons=tuple(reasons),
-            matcher_version=MATCHER_VERSION,
-            catalog_version=self.catalog.version,
+        return make_result(
+            score,
+            tier,
+            flagged,
+            device.id if device else None,
+            device.name if device else (UNIDENTIFIED if flagged else None),
+            tuple(reasons),
+            MATCHER_VERSION,
+            self.catalog.version,
         )
 
     @staticmethod

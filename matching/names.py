@@ -29,8 +29,8 @@ CODE_RE = re.compile(
     rf"|t{_AFTER_START}[\s._-]?[12]|f{_AFTER_START}ly)(?:s|\+)?(?![a-z0-9])"
 )
 BRAND_RE = re.compile(r"(?<![a-z0-9])(?:l8[\s-]?star|zanc?k?o|gt[\s-]?star|long[\s-]?cz)(?![a-z0-9])")
-# Every BRAND_RE match contains one of these; checking them first spares most listings the regex.
-_BRAND_HINTS = ("l8", "zan", "gt", "long")
+# Every BRAND_RE match contains "l8", "zan", "gt" or "long"; checking them first (`find_brand`)
+# spares most listings the regex.
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -42,7 +42,7 @@ def compact(text: str) -> str:
 
 def find_brand(folded: str) -> tuple[int, int] | None:
     """Span of the first mini-phone brand (without a model) in folded text."""
-    if not any(hint in folded for hint in _BRAND_HINTS):
+    if not ("l8" in folded or "zan" in folded or "gt" in folded or "long" in folded):
         return None
     m = BRAND_RE.search(folded)
     return None if m is None else m.span()

@@ -1,4 +1,4 @@
-"""Helper processes, one per core, that score a large `Matcher.score_many` batch.
+"""Helper processes, one per core but one, that score a large `Matcher.score_many` batch with it.
 
 A helper is a plain `python -c` child running `serve`, fed over its stdin/stdout pipes, not a
 `multiprocessing` pool: spawn and forkserver re-run the caller's main script in the child (a
@@ -6,21 +6,29 @@ script without a `__main__` guard would start scoring there too), and forking th
 would copy its reactor and threads. Helpers are started on the first large batch only and reused
 until the interpreter exits.
 
-The calling process only hands out work and collects results once its helpers are up: scoring
-in it as well would make its collecting threads wait for the GIL while the helpers starve. Each
-helper has two blocks in flight, so it never waits for the parent, and it reads its stdin in a
-thread of its own, so the parent's writes never block on a helper busy writing results. Until
-the helpers have started, the calling thread scores blocks itself.
+The calling thread scores blocks too, from the front of the batch while the helpers take them
+from the back: a result that crosses a pipe costs both processes pickling and the parent
+rebuilding it, so the parent's own core does better scoring than feeding a helper of its own (one
+helper per core made the parent a third busy process on a two-core machine). Each helper has two
+blocks in flight, so a parent busy scoring never keeps it waiting, and it reads its stdin in a
+thread of its own, so the parent's writes never block on a helper busy writing results.
+
+Messages are length-prefixed pickles moved in one `write` and as few `read`s as the pipe allows
+(pipes are enlarged to hold a block where the OS lets us). Each blocking call releases the GIL,
+and a thread that wants it back waits for the busy scoring thread's switch interval (5 ms):
+`pickle.load` on a pipe made dozens of such calls per block and left the helper idle.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import io
 import logging
 import os
 import pickle
 import queue
+import struct
 import subprocess
 import sys
 import threading
@@ -29,12 +37,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from matching.result import MatchResult, reason
+from matching.result import MatchResult, make_result, reason
 
 if TYPE_CHECKING:
     from matching.matcher import Matcher
 
-__all__ = ["BLOCK", "Helper", "HelperPool", "from_row", "serve", "to_row"]
+__all__ = ["BLOCK", "Helper", "HelperPool", "from_row", "read_message", "serve", "to_row", "write_message"]
 
 logger = logging.getLogger(__name__)
 BLOCK = 500  # listings per hand-over: big enough that pickling stays cheap per listing
@@ -42,6 +50,42 @@ IN_FLIGHT = 2  # blocks sent to a helper ahead of its results
 MAX_HELPERS = 4
 Row = tuple[Any, ...]
 Pair = tuple[str, str]
+_LENGTH = struct.Struct("<Q")
+_PIPE_BYTES = 1 << 20
+
+
+def _enlarge_pipe(fd: int) -> None:
+    """Let a pipe hold a whole block (Linux; elsewhere it keeps its size, which is only slower)."""
+    with contextlib.suppress(ImportError, AttributeError, OSError):
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[attr-defined]
+
+
+def write_message(fd: int, obj: object) -> None:
+    """Pickle `obj` to `fd`, length first, in one write where the pipe has room."""
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def read_message(raw: io.RawIOBase) -> Any:
+    """The next object `write_message` sent; EOFError when the writer has closed the pipe."""
+    (length,) = _LENGTH.unpack(_read_exact(raw, _LENGTH.size))
+    return pickle.loads(_read_exact(raw, length))
+
+
+def _read_exact(raw: io.RawIOBase, size: int) -> bytearray:
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        n = raw.readinto(view[got:])
+        if not n:
+            raise EOFError("matching helper pipe closed")
+        got += n
+    return buffer
 
 
 def to_row(result: MatchResult) -> Row:
@@ -59,7 +103,7 @@ def to_row(result: MatchResult) -> Row:
 def from_row(row: Row, matcher_version: str, catalog_version: str) -> MatchResult:
     """The `MatchResult` that `to_row` flattened."""
     score, tier, flagged, device_id, device_name, reasons = row
-    return MatchResult(
+    return make_result(
         score,
         tier,
         flagged,
@@ -83,18 +127,22 @@ class Helper:
             stdout=subprocess.PIPE,
             env=env,
             cwd=root,
+            bufsize=0,
         )
+        stdin: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
+        self._stdout: io.RawIOBase = self._proc.stdout  # type: ignore[assignment]
+        self._stdin_fd = stdin.fileno()
+        _enlarge_pipe(self._stdin_fd)
+        _enlarge_pipe(self._stdout.fileno())
         self.send((matcher.catalog, matcher.weights))
 
     def send(self, obj: object) -> None:
         """Pickle `obj` to the helper."""
-        stdin: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
-        pickle.dump(obj, stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        stdin.flush()
+        write_message(self._stdin_fd, obj)
 
     def receive(self) -> list[Row]:
         """The rows of the oldest block sent and not yet received."""
-        return pickle.load(self._proc.stdout)  # type: ignore[arg-type]
+        return read_message(self._stdout)  # type: ignore[no-any-return]
 
     def alive(self) -> bool:
         """False once the helper has exited."""
@@ -112,10 +160,10 @@ class Helper:
 
 
 class HelperPool:
-    """Helper processes, one per core, serving one matcher configuration."""
+    """Helper processes, one per core but the caller's, serving one matcher configuration."""
 
     def __init__(self, matcher: Matcher) -> None:
-        count = max(1, min(MAX_HELPERS, os.cpu_count() or 1))
+        count = max(1, min(MAX_HELPERS, (os.cpu_count() or 2) - 1))
         self._helpers = [Helper(matcher) for _ in range(count)]
         self._lock = threading.Lock()
         atexit.register(self.close)
@@ -150,7 +198,6 @@ class HelperPool:
         out: list[list[MatchResult] | None] = [None] * len(blocks)
         taken = [0]  # next block; helpers take from the end, the calling thread from the front
         end = [len(blocks)]
-        started = [0]  # helpers that have returned a block
         guard = threading.Lock()
         failure: list[BaseException] = []
 
@@ -163,7 +210,6 @@ class HelperPool:
 
         def drive(helper: Helper) -> None:
             sent: deque[int] = deque()
-            first = True
             try:
                 while True:
                     while len(sent) < IN_FLIGHT and (index := take()) is not None:
@@ -173,14 +219,8 @@ class HelperPool:
                         return
                     rows = helper.receive()
                     out[sent.popleft()] = [from_row(row, *versions) for row in rows]
-                    if first:
-                        first = False
-                        with guard:
-                            started[0] += 1
             except BaseException as exc:  # reported below; its blocks are scored here instead
                 failure.append(exc)
-                with guard:
-                    started[0] += 1  # it will not take more work: do not wait for it
 
         threads = [
             threading.Thread(target=drive, args=(helper,), name="thumbwatch-match-feeder", daemon=True)
@@ -190,7 +230,7 @@ class HelperPool:
             thread.start()
         while True:
             with guard:
-                if taken[0] >= end[0] or started[0] >= len(threads):
+                if taken[0] >= end[0]:
                     break
                 index = taken[0]
                 taken[0] += 1
@@ -211,15 +251,16 @@ def serve() -> None:
     """A helper's main loop: a (catalog, weights) pair, then blocks of pairs until EOF."""
     from matching.matcher import Matcher
 
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    catalog, weights = pickle.load(stdin)
+    stdin = io.FileIO(sys.stdin.fileno(), "rb", closefd=False)
+    stdout = sys.stdout.fileno()
+    catalog, weights = read_message(stdin)
     matcher = Matcher(catalog, weights, parallel_min=None)
     waiting: queue.SimpleQueue[list[Pair] | None] = queue.SimpleQueue()
 
     def read() -> None:  # drains stdin, so the parent's writes never wait for this loop
         while True:
             try:
-                waiting.put(pickle.load(stdin))
+                waiting.put(read_message(stdin))
             except EOFError:
                 waiting.put(None)
                 return
@@ -227,5 +268,4 @@ def serve() -> None:
     threading.Thread(target=read, daemon=True).start()
     while (pairs := waiting.get()) is not None:
         rows = [to_row(matcher.score_listing(title, description)) for title, description in pairs]
-        pickle.dump(rows, stdout, protocol=pickle.HIGHEST_PROTOCOL)
-        stdout.flush()
+        write_message(stdout, rows)

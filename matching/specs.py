@@ -11,11 +11,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from matching.text import plain_ascii
+
 __all__ = ["SPEC_RE", "Spec", "extract_specs", "parse_number", "to_grams", "to_mm"]
 
-# `\d\d{0,3}` (not `\d{1,4}`) lets `re` skip straight to digits: it only computes a first-character
-# set for a pattern that starts with a plain character class.
-_NUM = r"(\d\d{0,3}(?:[.,]\d{1,3})?)"
+# `\d` first (not `\d{1,4}`) lets `re` skip straight to digits: it only computes a first-character
+# set for a pattern that starts with a plain character class. The quantifiers are possessive:
+# giving digits back leaves a digit, dot or comma next, which nothing after a number accepts.
+_NUM = r"(\d\d{0,3}+(?:[.,]\d{1,3}+)?+)"
+# A match starts at the first digit of a run, or further in only while three more digits follow:
+# otherwise the number read one digit earlier ends at the same place, and that attempt, always
+# made first, either failed the same way or took this digit into its match. Ids and prices are
+# long runs, so this spares most attempts.
+_FIRST_NUM = r"(\d(?:(?<!\d.)|(?=\d{3}))\d{0,3}+(?:[.,]\d{1,3}+)?+)"
 # What can follow a number that starts a match: a dims separator or a unit's first letter. Checked
 # first, it spares the thirty unit alternatives at every digit of prices, ids and phone numbers.
 _UNIT_AHEAD = r"(?=\s*(?:-\s*)?[mcx*хмсgгo\"'izpд])"
@@ -28,9 +36,11 @@ _UNIT = (
 )
 # One digit-first regex for every kind: a number is read once.
 SPEC_RE = re.compile(
-    _NUM + _UNIT_AHEAD + r"(?:" + _SEP + _NUM + r"(?:" + _SEP + _NUM + r")?\s*" + _LEN_UNIT + r"(?!\w)"
+    _FIRST_NUM + _UNIT_AHEAD + r"(?:" + _SEP + _NUM + r"(?:" + _SEP + _NUM + r")?\s*" + _LEN_UNIT + r"(?!\w)"
     r"|\s*(?:-\s*)?" + _UNIT + r"(?!\w))"
 )
+# The same for plain ASCII text, where `re.ASCII` changes no result and tests digits faster.
+_SPEC_ASCII = re.compile(SPEC_RE.pattern, re.ASCII)
 _WEIGHT_UNITS = frozenset(
     {
         "grams",
@@ -65,6 +75,21 @@ class Spec:
     unit: str
 
 
+# The frozen dataclass's `__init__` sets each field through `object.__setattr__`; specs are built
+# for most listings, so `_spec` sets the slots directly (same fields, same object).
+_new = object.__new__
+_set_kind, _set_value, _set_span, _set_unit = (getattr(Spec, name).__set__ for name in Spec.__slots__)
+
+
+def _spec(kind: str, value: tuple[float, ...], span: tuple[int, int], unit: str) -> Spec:
+    spec: Spec = _new(Spec)
+    _set_kind(spec, kind)
+    _set_value(spec, value)
+    _set_span(spec, span)
+    _set_unit(spec, unit)
+    return spec
+
+
 def parse_number(text: str) -> float:
     """`"6,8"` and `"6.8"` -> 6.8 (a single comma or dot is the decimal mark here)."""
     return float(text.replace(",", "."))
@@ -91,34 +116,37 @@ def to_grams(value: float, unit: str) -> float:
 def extract_specs(folded: str) -> list[Spec]:
     """All spec mentions in folded text, in text order."""
     specs: list[Spec] = []
-    for m in SPEC_RE.finditer(folded):
-        start = m.start()
-        if start and (folded[start - 1].isalnum() or folded[start - 1] in ".,_"):
-            continue
-        n1, n2, n3, dunit, unit = m.groups()
-        if dunit is not None:
-            if dunit in ('"', "''") and n3 is None:
-                continue  # 128x128" is a resolution + screen size, not a size
-            nums = [parse_number(n) for n in (n1, n2, n3) if n is not None]
-            mm = tuple(sorted((to_mm(n, dunit) for n in nums), reverse=True))
-            specs.append(Spec("dims", mm, m.span(), _unit_family(dunit)))
-        elif unit in _LENGTH_UNITS:
-            specs.append(Spec("length", (to_mm(parse_number(n1), unit),), m.span(), _unit_family(unit)))
-        elif unit in _WEIGHT_UNITS or unit.startswith("грамм"):
-            # "2G", "3g", "4G" are networks; a bare single-digit "g" is never a phone's weight.
-            if unit in ("g", "г") and len(n1) == 1:
-                continue
-            specs.append(
-                Spec(
-                    "weight",
-                    (round(to_grams(parse_number(n1), unit), 1),),
-                    m.span(),
-                    "oz" if unit.startswith(("oz", "ounce")) else "g",
-                )
-            )
-        elif unit in ("mah", "мач", "mach"):
-            if "," not in n1 and "." not in n1 and len(n1) >= 2:
-                specs.append(Spec("battery", (float(n1),), m.span(), "mah"))
-        elif len(n1) <= 4 and parse_number(n1) < 10:
-            specs.append(Spec("screen", (parse_number(n1),), m.span(), "in"))
+    for m in (_SPEC_ASCII if plain_ascii(folded) else SPEC_RE).finditer(folded):
+        spec = _spec_of(folded, m)
+        if spec is not None:
+            specs.append(spec)
     return specs
+
+
+def _spec_of(folded: str, m: re.Match[str]) -> Spec | None:
+    """The spec a match reads, or None for what is not one (see the comments)."""
+    start = m.start()
+    if start and (folded[start - 1].isalnum() or folded[start - 1] in ".,_"):
+        return None
+    n1, n2, n3, dunit, unit = m.groups()
+    if dunit is not None:
+        if dunit in ('"', "''") and n3 is None:
+            return None  # 128x128" is a resolution + screen size, not a size
+        nums = [parse_number(n) for n in (n1, n2, n3) if n is not None]
+        mm = tuple(sorted((to_mm(n, dunit) for n in nums), reverse=True))
+        return _spec("dims", mm, m.span(), _unit_family(dunit))
+    if unit in _LENGTH_UNITS:
+        return _spec("length", (to_mm(parse_number(n1), unit),), m.span(), _unit_family(unit))
+    if unit in _WEIGHT_UNITS or unit.startswith("грамм"):
+        # "2G", "3g", "4G" are networks; a bare single-digit "g" is never a phone's weight.
+        if unit in ("g", "г") and len(n1) == 1:
+            return None
+        grams = round(to_grams(parse_number(n1), unit), 1)
+        return _spec("weight", (grams,), m.span(), "oz" if unit.startswith(("oz", "ounce")) else "g")
+    if unit in ("mah", "мач", "mach"):
+        if "," not in n1 and "." not in n1 and len(n1) >= 2:
+            return _spec("battery", (float(n1),), m.span(), "mah")
+        return None
+    if len(n1) <= 4 and parse_number(n1) < 10:
+        return _spec("screen", (parse_number(n1),), m.span(), "in")
+    return None

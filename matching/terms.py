@@ -3,7 +3,7 @@
 Entries are regex fragments over *folded* text (lower case, accents stripped: see `text.fold`),
 grouped by evidence class. Words come from MINIPHONE_FACTS.md section 4 and from ordinary
 marketplace vocabulary; none is keyed to a particular dev-set listing. `VOCAB` indexes every
-class for a one-pass scan (see `text.VocabIndex`).
+class for a one-pass scan (see `vocab.VocabIndex`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from matching.text import VocabIndex
+from matching.vocab import VocabIndex
 
 if TYPE_CHECKING:
     from matching.catalog import Catalog

@@ -153,3 +153,28 @@ def test_model_codes_of_imported_devices() -> None:
     pattern = code_regex({"x9", "q7"})
     assert pattern is not None and code_regex(set()) is None
     assert [m.group() for m in pattern.finditer("nanofone x-9, q7s and qx9 or x90")] == ["x-9", "q7s"]
+
+
+def test_helper_messages_round_trip_through_a_pipe() -> None:
+    """Messages larger than a pipe's buffer arrive whole, in order; a closed pipe is EOFError."""
+    import io
+    import os
+    import threading
+
+    from matching.parallel import read_message, write_message
+
+    read_fd, write_fd = os.pipe()
+    messages = [[("x" * 300, "é" * 200)] * 1_000, [], {"catalog": list(range(50_000))}]
+
+    def write_all() -> None:
+        for message in messages:
+            write_message(write_fd, message)
+        os.close(write_fd)
+
+    writer = threading.Thread(target=write_all)
+    writer.start()
+    with io.FileIO(read_fd, "rb") as raw:
+        assert [read_message(raw) for _ in messages] == messages
+        with pytest.raises(EOFError):
+            read_message(raw)
+    writer.join()

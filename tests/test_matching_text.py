@@ -3,11 +3,11 @@ against plain per-class `finditer` on hand-written texts."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from matching.text import VocabIndex, first_word_triggers, literal_start, trie_regex, word_regex
+from matching.fragments import first_word_triggers, literal_start
+from matching.text import word_regex
+from matching.vocab import VocabIndex
 
 
 @pytest.mark.parametrize(
@@ -39,17 +39,6 @@ def test_first_word_triggers_expands_groups() -> None:
         ("phone", False),
     }
     assert first_word_triggers(r"(?:\w+ )?phone") is None
-
-
-def test_trie_regex_prefixes_and_whole_words() -> None:
-    pattern = re.compile(r"(?<!\w)(?=" + trie_regex(["mini"], ["a", "free"]) + r")\w+")
-    assert pattern.findall("a ab mini minis admin free freedom free-of") == [
-        "a",
-        "mini",
-        "minis",
-        "free",
-        "free",
-    ]
 
 
 CLASSES = {
