@@ -37,17 +37,27 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from matching.result import MatchResult, make_result, reason
+from matching.result import MatchResult, Reason, ReasonRow, make_result, reason
 
 if TYPE_CHECKING:
     from matching.matcher import Matcher
 
-__all__ = ["BLOCK", "Helper", "HelperPool", "from_row", "read_message", "serve", "to_row", "write_message"]
+__all__ = [
+    "BLOCK",
+    "Helper",
+    "HelperPool",
+    "ReasonTable",
+    "decode_block",
+    "read_message",
+    "serve",
+    "write_message",
+]
 
 logger = logging.getLogger(__name__)
 BLOCK = 500  # listings per hand-over: big enough that pickling stays cheap per listing
 IN_FLIGHT = 2  # blocks sent to a helper ahead of its results
 MAX_HELPERS = 4
+REASON_TABLE_LIMIT = 200_000
 Row = tuple[Any, ...]
 Pair = tuple[str, str]
 _LENGTH = struct.Struct("<Q")
@@ -88,31 +98,56 @@ def _read_exact(raw: io.RawIOBase, size: int) -> bytearray:
     return buffer
 
 
-def to_row(result: MatchResult) -> Row:
-    """A result as plain tuples (pickles far faster than the frozen dataclasses)."""
-    return (
-        result.score,
-        result.tier,
-        result.flagged,
-        result.device_id,
-        result.device_name,
-        tuple((r.code, r.text, r.points, r.field, r.span, r.excerpt) for r in result.reasons),
-    )
+class ReasonTable:
+    """Reasons crossing a pipe once: a helper sends each distinct reason's fields the first time
+    and its number after that; the parent keeps the list (most reasons recur, and rebuilding them
+    from fields cost the parent more than anything else it does for a helper's listing).
+
+    Bounded: past `limit` reasons the helper starts a new table and says so in its next block.
+    """
+
+    def __init__(self, limit: int = REASON_TABLE_LIMIT) -> None:
+        self.limit = limit
+        self._numbers: dict[int, int] = {}  # id(reason) -> number; `_kept` keeps the ids valid
+        self._kept: list[Reason] = []
+
+    def encode(self, results: Sequence[MatchResult]) -> tuple[bool, list[ReasonRow], list[Row]]:
+        """(new table?, fields of reasons not sent before, one row per result)."""
+        reset = len(self._kept) >= self.limit
+        if reset:
+            self._numbers.clear()
+            self._kept.clear()
+        numbers, kept = self._numbers, self._kept
+        new: list[ReasonRow] = []
+        rows: list[Row] = []
+        for result in results:
+            refs = []
+            for r in result.reasons:
+                number = numbers.get(id(r))
+                if number is None:
+                    number = numbers[id(r)] = len(kept)
+                    kept.append(r)
+                    new.append((r.code, r.text, r.points, r.field, r.span, r.excerpt))
+                refs.append(number)
+            rows.append(
+                (result.score, result.tier, result.flagged, result.device_id, result.device_name, tuple(refs))
+            )
+        return reset, new, rows
 
 
-def from_row(row: Row, matcher_version: str, catalog_version: str) -> MatchResult:
-    """The `MatchResult` that `to_row` flattened."""
-    score, tier, flagged, device_id, device_name, reasons = row
-    return make_result(
-        score,
-        tier,
-        flagged,
-        device_id,
-        device_name,
-        tuple(map(reason, reasons)),
-        matcher_version,
-        catalog_version,
-    )
+def decode_block(
+    message: tuple[bool, list[ReasonRow], list[Row]], reasons: list[Reason], versions: tuple[str, str]
+) -> list[MatchResult]:
+    """The parent's side of `ReasonTable.encode`: `reasons` is its copy of that helper's table."""
+    reset, new, rows = message
+    if reset:
+        reasons.clear()
+    reasons.extend(map(reason, new))
+    get = reasons.__getitem__
+    return [
+        make_result(score, tier, flagged, device_id, device_name, tuple(map(get, refs)), *versions)
+        for score, tier, flagged, device_id, device_name, refs in rows
+    ]
 
 
 class Helper:
@@ -132,6 +167,7 @@ class Helper:
         stdin: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
         self._stdout: io.RawIOBase = self._proc.stdout  # type: ignore[assignment]
         self._stdin_fd = stdin.fileno()
+        self.reasons: list[Reason] = []  # this helper's `ReasonTable`, as received
         _enlarge_pipe(self._stdin_fd)
         _enlarge_pipe(self._stdout.fileno())
         self.send((matcher.catalog, matcher.weights))
@@ -140,9 +176,9 @@ class Helper:
         """Pickle `obj` to the helper."""
         write_message(self._stdin_fd, obj)
 
-    def receive(self) -> list[Row]:
-        """The rows of the oldest block sent and not yet received."""
-        return read_message(self._stdout)  # type: ignore[no-any-return]
+    def receive(self) -> Any:
+        """What the helper sent back for the oldest block sent and not yet received."""
+        return read_message(self._stdout)
 
     def alive(self) -> bool:
         """False once the helper has exited."""
@@ -217,8 +253,7 @@ class HelperPool:
                         sent.append(index)
                     if not sent:
                         return
-                    rows = helper.receive()
-                    out[sent.popleft()] = [from_row(row, *versions) for row in rows]
+                    out[sent.popleft()] = decode_block(helper.receive(), helper.reasons, versions)
             except BaseException as exc:  # reported below; its blocks are scored here instead
                 failure.append(exc)
 
@@ -266,6 +301,7 @@ def serve() -> None:
                 return
 
     threading.Thread(target=read, daemon=True).start()
+    table = ReasonTable()
     while (pairs := waiting.get()) is not None:
-        rows = [to_row(matcher.score_listing(title, description)) for title, description in pairs]
-        write_message(stdout, rows)
+        results = [matcher.score_listing(title, description) for title, description in pairs]
+        write_message(stdout, table.encode(results))

@@ -178,3 +178,20 @@ def test_helper_messages_round_trip_through_a_pipe() -> None:
         with pytest.raises(EOFError):
             read_message(raw)
     writer.join()
+
+
+def test_reason_table_sends_each_reason_once_and_survives_resets(matcher) -> None:  # type: ignore[no-untyped-def]
+    from matching.parallel import ReasonTable, decode_block
+
+    results = matcher.score_many(synthetic_listings(300, seed=21))
+    table, received = ReasonTable(limit=50), []  # a small table: it resets between blocks
+    versions = (results[0].matcher_version, results[0].catalog_version)
+    decoded, resets = [], 0
+    for start in range(0, len(results), 40):
+        message = table.encode(results[start : start + 40])
+        resets += message[0]
+        decoded += decode_block(message, received, versions)
+    assert resets >= 2
+    assert decoded == results
+    reset, fields, _ = ReasonTable().encode(results)
+    assert not reset and len(fields) < sum(len(r.reasons) for r in results)  # recurring ones as numbers
