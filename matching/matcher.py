@@ -11,9 +11,10 @@ is a phone at all.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from matching.catalog import Catalog, Device, load_catalog
 from matching.names import NameHit, NameIndex, find_brand
@@ -71,6 +72,41 @@ _SIMPLE_NEGATIVE_KEYS = frozenset(key for key, _, _, _ in _SIMPLE_NEGATIVES)
 _NO_SPANS: list[_Span] = []
 
 
+class _Texts(dict):  # type: ignore[type-arg]
+    """Reason texts by (function, arguments): `texts[f, args]` is `f(*args)`, built once.
+
+    Most reasons recur with the same values; formatting floats cost more than a lookup, and a
+    recurring text is the same string, so the reason cache hashes it only once. Bounded.
+    """
+
+    def __missing__(self, key: tuple[Callable[..., str], tuple[Any, ...]]) -> str:
+        if len(self) >= 50_000:
+            self.clear()
+        func, args = key
+        text = self[key] = func(*args)
+        return text
+
+
+_TEXTS = _Texts()
+
+
+def _device_text(kind: str, similarity: float, name: str, alias: str) -> str:
+    how = f"similarity {similarity:.0f} to" if kind == "fuzzy" else "names"
+    return f"{how} {name} (alias '{alias}')"
+
+
+def _size_text(*mm: float) -> str:
+    return f"thumb-sized dimensions ({'x'.join(f'{v:g}' for v in mm)} mm)"
+
+
+def _agreement_text(what: str, ok: bool, name: str) -> str:
+    return f"{what} {'matches' if ok else 'contradicts'} {name}"
+
+
+def _format_text(template: str, value: float) -> str:
+    return template.format(value)
+
+
 def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
     return any(span[0] < b and a < span[1] for a, b in others)
 
@@ -95,6 +131,9 @@ class Matcher:
         self._parallel: HelperPool | None = None
         self.names = NameIndex(catalog, weights.fuzzy_cutoff)
         self._keyfob = next((d for d in catalog.devices if d.family == "keyfob"), None)
+        self._ref_dims = {
+            d.id: sorted(d.dimensions_mm, reverse=True) for d in catalog.devices if d.dimensions_mm
+        }
         self._name_points = {"brand": weights.device_with_brand, "code": weights.device_code_only}
         self._form_classes = tuple((key, getattr(weights, wname), msg) for key, wname, msg in _FORM_CLASSES)
         self._simple_negatives = tuple(
@@ -178,8 +217,8 @@ class Matcher:
             devices.setdefault(hit.device.id, hit)
         for hit in devices.values():
             pts = self._name_points.get(hit.kind, w.device_fuzzy)
-            how = f"similarity {hit.similarity:.0f} to" if hit.kind == "fuzzy" else "names"
-            add("device", f"{how} {hit.device.name} (alias '{hit.alias}')", pts, hit.span)
+            named = _TEXTS[_device_text, (hit.kind, hit.similarity, hit.device.name, hit.alias)]
+            add("device", named, pts, hit.span)
         title_phone += [h.span for h in hits if h.span[0] < t_end]
         keyfobs = get("keyfob")
         keyfob = self._keyfob_span(keyfobs, phone_word, mini_phone) if keyfobs else None
@@ -283,33 +322,45 @@ class Matcher:
         if dims is not None and dims.value[0] >= 30:
             long_side, width = dims.value[0], dims.value[1]
             if long_side <= 80 and width <= 35:
-                shown = "x".join(f"{v:g}" for v in dims.value)
-                add("tiny_size", f"thumb-sized dimensions ({shown} mm)", w.tiny_size, dims.span)
+                add("tiny_size", _TEXTS[_size_text, dims.value], w.tiny_size, dims.span)
             elif long_side > w.big_size_mm:
-                add("big_size", f"too big for a thumb phone ({long_side:g} mm)", w.big_size, dims.span)
+                text = _TEXTS[_format_text, ("too big for a thumb phone ({:g} mm)", long_side)]
+                add("big_size", text, w.big_size, dims.span)
         elif length is not None and 30 <= length.value[0] <= 80:
-            add("tiny_length", f"length {length.value[0]:g} mm", w.tiny_length, length.span)
+            add(
+                "tiny_length",
+                _TEXTS[_format_text, ("length {:g} mm", length.value[0])],
+                w.tiny_length,
+                length.span,
+            )
         weight = first.get("weight")
         if weight is not None:
             g = weight.value[0]
             if 8 <= g <= w.max_weight_g:
-                add("light", f"weighs {g:g} g", w.light_weight, weight.span)
+                add("light", _TEXTS[_format_text, ("weighs {:g} g", g)], w.light_weight, weight.span)
             elif g > w.heavy_weight_g:
-                add("heavy", f"weighs {g:g} g", w.heavy_weight, weight.span)
+                add("heavy", _TEXTS[_format_text, ("weighs {:g} g", g)], w.heavy_weight, weight.span)
         battery = first.get("battery")
         if battery is not None:
             mah = battery.value[0]
             if mah <= w.small_battery_mah:
-                add("small_battery", f"{mah:g} mAh battery", w.small_battery, battery.span)
+                add(
+                    "small_battery",
+                    _TEXTS[_format_text, ("{:g} mAh battery", mah)],
+                    w.small_battery,
+                    battery.span,
+                )
             elif mah >= w.big_battery_mah:
-                add("big_battery", f"{mah:g} mAh battery (phone-sized)", w.big_battery, battery.span)
+                text = _TEXTS[_format_text, ("{:g} mAh battery (phone-sized)", mah)]
+                add("big_battery", text, w.big_battery, battery.span)
         screen = first.get("screen")
         if screen is not None:
             inch = screen.value[0]
             if inch <= w.small_screen_in:
-                add("small_screen", f'{inch:g}" screen', w.small_screen, screen.span)
+                add("small_screen", _TEXTS[_format_text, ('{:g}" screen', inch)], w.small_screen, screen.span)
             elif inch >= w.large_screen_in:
-                add("large_screen", f'{inch:g}" screen (ordinary phone)', w.large_screen, screen.span)
+                text = _TEXTS[_format_text, ('{:g}" screen (ordinary phone)', inch)]
+                add("large_screen", text, w.large_screen, screen.span)
         if hit is not None:
             self._agreement(hit.device, first, add)
 
@@ -317,32 +368,20 @@ class Matcher:
         w = self.weights
         dims = first.get("dims")
         if device.dimensions_mm and dims is not None:
-            ref = sorted(device.dimensions_mm, reverse=True)
+            ref = self._ref_dims[device.id]
             ok = all(abs(a - b) <= w.dims_tolerance * b for a, b in zip(dims.value, ref, strict=False))
-            add(
-                "spec_dims",
-                f"size {'matches' if ok else 'contradicts'} {device.name}",
-                w.spec_agrees if ok else w.spec_conflicts,
-                dims.span,
-            )
+            text = _TEXTS[_agreement_text, ("size", ok, device.name)]
+            add("spec_dims", text, w.spec_agrees if ok else w.spec_conflicts, dims.span)
         weight = first.get("weight")
         if device.weight_g and weight is not None:
             ok = abs(weight.value[0] - device.weight_g) <= w.weight_tolerance_g
-            add(
-                "spec_weight",
-                f"weight {'matches' if ok else 'contradicts'} {device.name}",
-                w.spec_agrees if ok else w.spec_conflicts,
-                weight.span,
-            )
+            text = _TEXTS[_agreement_text, ("weight", ok, device.name)]
+            add("spec_weight", text, w.spec_agrees if ok else w.spec_conflicts, weight.span)
         battery = first.get("battery")
         if device.battery_mah and battery is not None:
             ok = abs(battery.value[0] - device.battery_mah) <= w.battery_tolerance * device.battery_mah
-            add(
-                "spec_battery",
-                f"battery {'matches' if ok else 'contradicts'} {device.name}",
-                w.spec_agrees if ok else w.spec_conflicts,
-                battery.span,
-            )
+            text = _TEXTS[_agreement_text, ("battery", ok, device.name)]
+            add("spec_battery", text, w.spec_agrees if ok else w.spec_conflicts, battery.span)
 
     def _negatives(self, found, title_phone, sim_spans, t_end, text, add) -> None:  # type: ignore[no-untyped-def]
         w = self.weights

@@ -123,30 +123,50 @@ def extract_specs(folded: str) -> list[Spec]:
     return specs
 
 
+# A reading per distinct match (its groups): listings repeat the same spec strings.
+_Reading = tuple[str, tuple[float, ...], str]
+_READINGS: dict[tuple[str | None, ...], _Reading | None] = {}
+_READINGS_SIZE = 50_000
+
+
 def _spec_of(folded: str, m: re.Match[str]) -> Spec | None:
-    """The spec a match reads, or None for what is not one (see the comments)."""
+    """The spec a match reads, or None for what is not one (see `_read`)."""
     start = m.start()
     if start and (folded[start - 1].isalnum() or folded[start - 1] in ".,_"):
         return None
-    n1, n2, n3, dunit, unit = m.groups()
+    groups = m.groups()
+    try:
+        reading = _READINGS[groups]
+    except KeyError:
+        if len(_READINGS) >= _READINGS_SIZE:
+            _READINGS.clear()  # bounded: crawls see endless numbers
+        reading = _READINGS[groups] = _read(*groups)
+    if reading is None:
+        return None
+    return _spec(reading[0], reading[1], m.span(), reading[2])
+
+
+def _read(n1: str, n2: str | None, n3: str | None, dunit: str | None, unit: str | None) -> _Reading | None:
+    """(kind, value, unit) of a match's groups, or None for what is not a spec (see the comments)."""
     if dunit is not None:
         if dunit in ('"', "''") and n3 is None:
             return None  # 128x128" is a resolution + screen size, not a size
         nums = [parse_number(n) for n in (n1, n2, n3) if n is not None]
         mm = tuple(sorted((to_mm(n, dunit) for n in nums), reverse=True))
-        return _spec("dims", mm, m.span(), _unit_family(dunit))
+        return "dims", mm, _unit_family(dunit)
+    assert unit is not None  # the pattern's other branch
     if unit in _LENGTH_UNITS:
-        return _spec("length", (to_mm(parse_number(n1), unit),), m.span(), _unit_family(unit))
+        return "length", (to_mm(parse_number(n1), unit),), _unit_family(unit)
     if unit in _WEIGHT_UNITS or unit.startswith("грамм"):
         # "2G", "3g", "4G" are networks; a bare single-digit "g" is never a phone's weight.
         if unit in ("g", "г") and len(n1) == 1:
             return None
         grams = round(to_grams(parse_number(n1), unit), 1)
-        return _spec("weight", (grams,), m.span(), "oz" if unit.startswith(("oz", "ounce")) else "g")
+        return "weight", (grams,), "oz" if unit.startswith(("oz", "ounce")) else "g"
     if unit in ("mah", "мач", "mach"):
         if "," not in n1 and "." not in n1 and len(n1) >= 2:
-            return _spec("battery", (float(n1),), m.span(), "mah")
+            return "battery", (float(n1),), "mah"
         return None
     if len(n1) <= 4 and parse_number(n1) < 10:
-        return _spec("screen", (parse_number(n1),), m.span(), "in")
+        return "screen", (parse_number(n1),), "in"
     return None

@@ -226,8 +226,9 @@ class VocabIndex:
 
     def scan(self, text: str) -> Spans:
         """Spans of every class's matches in folded text; classes without a match are left out."""
+        # A class's next match must start at or after its last one's end (`spans[-1][1]`).
         found: Spans = {}
-        ends: dict[str, int] = {}
+        get = found.get
         if text.isascii():
             masked: Word = text.encode().translate(_MASK)
             padded: Word = b" " + masked + b" "  # type: ignore[operator]
@@ -259,18 +260,22 @@ class VocabIndex:
             word_end = pos - 1
             for exact, match, groups, check, fallback in steps:
                 for name in exact:
-                    if start >= ends.get(name, -1):
-                        found.setdefault(name, []).append((start, word_end))
-                        ends[name] = word_end
+                    spans = get(name)
+                    if spans is None:
+                        found[name] = [(start, word_end)]
+                    elif start >= spans[-1][1]:
+                        spans.append((start, word_end))
                 if match is None:
                     continue
                 if check is not None:
                     nxt = words[i + 1]
                     if not (nxt in check[0] or nxt.startswith(check[1])):  # type: ignore[arg-type]
                         for name in fallback:
-                            if start >= ends.get(name, -1):
-                                found.setdefault(name, []).append((start, word_end))
-                                ends[name] = word_end
+                            spans = get(name)
+                            if spans is None:
+                                found[name] = [(start, word_end)]
+                            elif start >= spans[-1][1]:
+                                spans.append((start, word_end))
                         continue
                 hit = match(text, start)
                 if hit is None:
@@ -278,9 +283,12 @@ class VocabIndex:
                 regs = hit.regs
                 for name, index in groups:
                     end = regs[index][1]
-                    if end >= 0 and start >= ends.get(name, -1):  # a match, not in the last one
-                        found.setdefault(name, []).append((start, end))
-                        ends[name] = end
+                    if end >= 0:  # the class matched here
+                        spans = get(name)
+                        if spans is None:
+                            found[name] = [(start, end)]
+                        elif start >= spans[-1][1]:
+                            spans.append((start, end))
         if self.always:
             for name, pattern in self._always_patterns():
                 spans = [h.span() for h in pattern.finditer(text)]
