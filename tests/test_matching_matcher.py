@@ -132,10 +132,28 @@ def test_small_batches_stay_in_process() -> None:
 
 
 def test_bench_reports_rates() -> None:
-    report = bench_matcher(n=2000, seed=3)
-    assert report["n"] == 2000 and report["cpu_count"] >= 1
+    report = bench_matcher(n=2000, seed=3, rounds=2)
+    assert report["n"] == 2000 and report["cpu_count"] >= 1 and report["rounds"] == 2
+    assert report["ours_per_s"] == max(report["ours_rounds_per_s"]) and len(report["ours_rounds_per_s"]) == 2
     assert report["ratio"] == pytest.approx(report["ours_per_s"] / report["naive_per_s"], rel=0.01)
     assert 250 <= report["avg_chars"] <= 380
+    scored = get_matcher().score_many(synthetic_listings(2000, seed=3))
+    assert report["flagged"] == sum(r.flagged for r in scored)
+
+
+def test_bench_report_shows_the_matcher_and_cli_rates(tmp_path: Path) -> None:
+    from crawler.bench import bench_match_cli, render_report
+
+    cli = bench_match_cli(300, rounds=1, progress=lambda _: None)
+    assert cli["n"] == 300 and cli["per_s"] > 0
+    matcher = bench_matcher(n=1000, seed=3, rounds=1) | {"cli": cli}
+    side = {"pages": 10, "items": 9, "wall_s": 1.0, "pages_per_s": 10.0, "cpu_s_per_1000_pages": 5.0}
+    crawl = {"listings": 100, "rounds": 1, "bare": side, "full": side, "ratio": 1.0}
+    report = render_report(crawl, matcher)
+    assert f"| `Matcher.score_many`, 2 cores | {matcher['ours_per_s']:,.0f} |" in report
+    assert "`thumbwatch match`, end to end" in report and f"{cli['per_s']:,.0f}" in report
+    verdict = "met" if matcher["ours_per_s"] >= 20_000 else "NOT met"
+    assert f"(target: at least 20,000 listings/s: {verdict})" in report
 
 
 def test_model_codes_of_imported_devices() -> None:
