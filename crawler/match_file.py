@@ -7,17 +7,15 @@ the input plus ``score``, ``flagged``, ``device``, ``device_name``, ``tier`` and
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from matching.jsonlines import LineError, json_object
+from matching.jsonlines import LineError
 
-# Large enough for score_many to spread a big file over both cores (it does so from 5,000).
-BATCH = 10_000
-
-
+# Lines read before scoring: large enough for the matcher to spread them over all cores and keep
+# its helpers busy (it does so from 5,000), small enough to bound memory on any file.
+BATCH = 50_000
 
 
 @dataclass
@@ -28,32 +26,6 @@ class MatchFileReport:
     skipped: list[LineError] = field(default_factory=list)
 
 
-def parse_line(text: str, source: str, number: int) -> dict[str, Any]:
-    record = json_object(text, source, number)
-    title = record.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise LineError(source, number, "missing or empty 'title' (a non-empty string)")
-    description = record.get("description", "")
-    if description is not None and not isinstance(description, str):
-        raise LineError(source, number, "'description' must be a string")
-    return record
-
-
-def _records(
-    lines: Iterable[str], source: str, skip_invalid: bool, report: MatchFileReport
-) -> Iterator[dict[str, Any]]:
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        report.read += 1
-        try:
-            yield parse_line(text, source, number)
-        except LineError as error:
-            if not skip_invalid:
-                raise
-            report.skipped.append(error)
-
-
 def match_lines(
     lines: Iterable[str],
     out: TextIO,
@@ -61,31 +33,36 @@ def match_lines(
     source: str = "<stdin>",
     skip_invalid: bool = False,
 ) -> MatchFileReport:
-    """Score every record of `lines` with `matcher.score_many` and write one JSON line each."""
+    """Score every listing line of `lines` (`Matcher.score_lines`) and write one JSON line each.
+
+    A bad line raises its `LineError`, or with `skip_invalid` is reported and left out.
+    """
     report = MatchFileReport()
-    batch: list[dict[str, Any]] = []
-    for record in _records(lines, source, skip_invalid, report):
-        batch.append(record)
+    batch: list[tuple[str, int, str]] = []
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        report.read += 1
+        batch.append((source, number, text))
         if len(batch) >= BATCH:
-            _write_batch(batch, out, matcher, report)
+            _write_batch(batch, out, matcher, report, skip_invalid)
             batch = []
-    _write_batch(batch, out, matcher, report)
+    _write_batch(batch, out, matcher, report, skip_invalid)
     return report
 
 
-def _write_batch(batch: list[dict[str, Any]], out: TextIO, matcher: Any, report: MatchFileReport) -> None:
+def _write_batch(
+    batch: list[tuple[str, int, str]], out: TextIO, matcher: Any, report: MatchFileReport, skip_invalid: bool
+) -> None:
     if not batch:
         return
-    results = matcher.score_many([(r["title"], r.get("description") or "") for r in batch])
-    for record, result in zip(batch, results, strict=True):
-        record.update(
-            score=result.score,
-            flagged=result.flagged,
-            device=result.device_id,
-            device_name=result.device_name,
-            tier=result.tier,
-            reasons=result.reason_texts(),
-        )
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    for (source, number, _), (output, flagged, why) in zip(batch, matcher.score_lines(batch), strict=True):
+        if why is not None:
+            error = LineError(source, number, why)
+            if not skip_invalid:
+                raise error
+            report.skipped.append(error)
+            continue
+        out.write(output + "\n")
         report.written += 1
-        report.flagged += result.flagged
+        report.flagged += flagged

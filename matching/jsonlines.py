@@ -1,12 +1,21 @@
-"""Reading listings from JSON Lines, one validated object per line, errors naming the line.
+"""Listings in JSON Lines: one validated object per line, errors naming the line.
 
-Shared by `thumbwatch match` (listings to score) and `thumbwatch eval` (labelled listings).
+`json_object` is shared by `thumbwatch match` (listings to score) and `thumbwatch eval` (labelled
+listings). `score_line` is `thumbwatch match`'s whole work on one line (parse, check, score,
+write the output line), so that `Matcher.score_lines` can run it in its helper processes too.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matching.matcher import Matcher
+
+# What `score_line` gives back: the output line (None for a bad line), whether the listing is
+# flagged, and what is wrong with the line (None for a good one). Plain values: they cross pipes.
+LineOutcome = tuple["str | None", bool, "str | None"]
 
 
 class LineError(ValueError):
@@ -28,3 +37,36 @@ def json_object(text: str, source: str, number: int) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise LineError(source, number, f"expected a JSON object, got {type(data).__name__}")
     return data
+
+
+def listing_record(text: str, source: str, number: int) -> dict[str, Any]:
+    """The listing on line `number`: a JSON object with a non-empty string `title` and, if
+    present, a string (or null) `description`; `LineError` otherwise."""
+    record = json_object(text, source, number)
+    title = record.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise LineError(source, number, "missing or empty 'title' (a non-empty string)")
+    description = record.get("description", "")
+    if description is not None and not isinstance(description, str):
+        raise LineError(source, number, "'description' must be a string")
+    return record
+
+
+def score_line(matcher: Matcher, line: tuple[str, int, str]) -> LineOutcome:
+    """A (source, line number, text) line scored: the input object plus `score`, `flagged`,
+    `device`, `device_name`, `tier` and `reasons`, as one JSON text (unknown keys are kept)."""
+    source, number, text = line
+    try:
+        record = listing_record(text, source, number)
+    except LineError as error:
+        return None, False, error.why
+    result = matcher.score_listing(record["title"], record.get("description") or "")
+    record.update(
+        score=result.score,
+        flagged=result.flagged,
+        device=result.device_id,
+        device_name=result.device_name,
+        tier=result.tier,
+        reasons=result.reason_texts(),
+    )
+    return json.dumps(record, ensure_ascii=False), result.flagged, None

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 from matching.catalog import Catalog, Device, load_catalog
+from matching.jsonlines import LineOutcome, score_line
 from matching.names import NameHit, NameIndex, find_brand
 from matching.parallel import HelperPool
 from matching.result import UNIDENTIFIED, MatchResult, Reason, make_result, reason
@@ -164,6 +165,16 @@ class Matcher:
             results = [self._score(title, description, "") for title, description in unique]
         by_key = dict(zip(unique, results, strict=True))
         return [by_key[key] for key in keys]
+
+    def score_lines(self, lines: Sequence[tuple[str, int, str]]) -> list[LineOutcome]:
+        """`thumbwatch match`'s work on (source, line number, text) JSON lines, in order (see
+        `jsonlines.score_line`); from `parallel_min` lines on, helper processes parse, score and
+        write lines too, as in `score_many`."""
+        score = partial(score_line, self)
+        outcomes = None
+        if self.parallel_min is not None and len(lines) >= self.parallel_min and (os.cpu_count() or 1) > 1:
+            outcomes = self._helper().run("lines", lines, score)
+        return outcomes if outcomes is not None else [score(line) for line in lines]
 
     def _score_pair(self, pair: tuple[str, str]) -> MatchResult:
         return self._score(pair[0], pair[1], "")

@@ -220,18 +220,36 @@ class HelperPool:
 
         `score_local` must score a pair exactly as a helper's own matcher does.
         """
+        return self.run(
+            "score", pairs, score_local, lambda helper, reply: decode_block(reply, helper.reasons, versions)
+        )
+
+    def run(
+        self,
+        job: str,
+        items: Sequence[Any],
+        local: Callable[[Any], Any],
+        decode: Callable[[Helper, Any], list[Any]] | None = None,
+    ) -> list[Any] | None:
+        """`[local(item) for item in items]`, with blocks of items done by the helpers' `job`
+        (see `serve`); None if another thread uses the helpers. `decode` turns a helper's reply
+        into its block's outcomes (default: the reply is that list)."""
         if not self._lock.acquire(blocking=False):
-            return None  # another thread is using them: the caller scores serially
+            return None  # another thread is using them: the caller works serially
         try:
-            return self._score(pairs, score_local, versions)
+            return self._run(job, items, local, decode)
         finally:
             self._lock.release()
 
-    def _score(
-        self, pairs: Sequence[Pair], score_local: Callable[[Pair], MatchResult], versions: tuple[str, str]
-    ) -> list[MatchResult]:
-        blocks = [pairs[i : i + BLOCK] for i in range(0, len(pairs), BLOCK)]
-        out: list[list[MatchResult] | None] = [None] * len(blocks)
+    def _run(
+        self,
+        job: str,
+        items: Sequence[Any],
+        local: Callable[[Any], Any],
+        decode: Callable[[Helper, Any], list[Any]] | None,
+    ) -> list[Any]:
+        blocks = [items[i : i + BLOCK] for i in range(0, len(items), BLOCK)]
+        out: list[list[Any] | None] = [None] * len(blocks)
         taken = [0]  # next block; helpers take from the end, the calling thread from the front
         end = [len(blocks)]
         guard = threading.Lock()
@@ -249,12 +267,13 @@ class HelperPool:
             try:
                 while True:
                     while len(sent) < IN_FLIGHT and (index := take()) is not None:
-                        helper.send(blocks[index])
+                        helper.send((job, blocks[index]))
                         sent.append(index)
                     if not sent:
                         return
-                    out[sent.popleft()] = decode_block(helper.receive(), helper.reasons, versions)
-            except BaseException as exc:  # reported below; its blocks are scored here instead
+                    reply = helper.receive()
+                    out[sent.popleft()] = reply if decode is None else decode(helper, reply)
+            except BaseException as exc:  # reported below; its blocks are done here instead
                 failure.append(exc)
 
         threads = [
@@ -269,28 +288,30 @@ class HelperPool:
                     break
                 index = taken[0]
                 taken[0] += 1
-            out[index] = [score_local(pair) for pair in blocks[index]]
+            out[index] = [local(item) for item in blocks[index]]
         for thread in threads:
             thread.join()
         if failure:  # a dead helper costs speed, never results: finish its blocks here
             logger.warning("matching helper process failed: %r", failure[0])
             self.close()
         return [
-            result
+            outcome
             for index, block in enumerate(out)
-            for result in (block if block is not None else map(score_local, blocks[index]))
+            for outcome in (block if block is not None else map(local, blocks[index]))
         ]
 
 
 def serve() -> None:
-    """A helper's main loop: a (catalog, weights) pair, then blocks of pairs until EOF."""
+    """A helper's main loop: a (catalog, weights) pair, then (job, block) messages until EOF:
+    "score" blocks of (title, description) pairs, "lines" blocks for `jsonlines.score_line`."""
+    from matching.jsonlines import score_line
     from matching.matcher import Matcher
 
     stdin = io.FileIO(sys.stdin.fileno(), "rb", closefd=False)
     stdout = sys.stdout.fileno()
     catalog, weights = read_message(stdin)
     matcher = Matcher(catalog, weights, parallel_min=None)
-    waiting: queue.SimpleQueue[list[Pair] | None] = queue.SimpleQueue()
+    waiting: queue.SimpleQueue[tuple[str, list[Any]] | None] = queue.SimpleQueue()
 
     def read() -> None:  # drains stdin, so the parent's writes never wait for this loop
         while True:
@@ -302,6 +323,10 @@ def serve() -> None:
 
     threading.Thread(target=read, daemon=True).start()
     table = ReasonTable()
-    while (pairs := waiting.get()) is not None:
-        results = [matcher.score_listing(title, description) for title, description in pairs]
-        write_message(stdout, table.encode(results))
+    while (message := waiting.get()) is not None:
+        job, block = message
+        if job == "score":
+            results = [matcher.score_listing(title, description) for title, description in block]
+            write_message(stdout, table.encode(results))
+        else:  # "lines": thumbwatch match's JSON Lines, parsed and written here too
+            write_message(stdout, [score_line(matcher, line) for line in block])

@@ -213,3 +213,29 @@ def test_reason_table_sends_each_reason_once_and_survives_resets(matcher) -> Non
     assert decoded == results
     reset, fields, _ = ReasonTable().encode(results)
     assert not reset and len(fields) < sum(len(r.reasons) for r in results)  # recurring ones as numbers
+
+
+def test_score_lines_in_helpers_equals_in_process() -> None:
+    """JSON lines parsed, scored and written by helper processes, bad lines included, in order."""
+    catalog = get_matcher().catalog
+    good = [
+        json.dumps({"id": i, "title": t, "description": d})
+        for i, (t, d) in enumerate(synthetic_listings(900))
+    ]
+    bad = ["{not json", json.dumps({"title": ""}), "[1]", json.dumps({"title": "x", "description": 3})]
+    texts = good[:300] + bad + good[300:]
+    lines = [("in.jsonl", number, text) for number, text in enumerate(texts, start=1)]
+    parallel = Matcher(catalog, parallel_min=100)
+    outcomes = parallel.score_lines(lines)
+    assert parallel._parallel is not None and parallel._parallel.alive()
+    assert outcomes == Matcher(catalog, parallel_min=None).score_lines(lines)
+    assert [why for _, _, why in outcomes[300:304]] == [
+        "invalid JSON (Expecting property name enclosed in double quotes at column 2)",
+        "missing or empty 'title' (a non-empty string)",
+        "expected a JSON object, got list",
+        "'description' must be a string",
+    ]
+    first = json.loads(outcomes[0][0])
+    result = parallel.score_listing(*synthetic_listings(1)[0])
+    assert (first["id"], first["score"], first["reasons"]) == (0, result.score, result.reason_texts())
+    parallel._parallel.close()
