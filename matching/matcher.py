@@ -70,6 +70,8 @@ _RISK_KEYS = tuple(("risk_" + name, _RISK_TEXT[name]) for name in RISK_CLASSES)
 _FORM_KEYS = frozenset(key for key, _, _ in _FORM_CLASSES)
 _RISK_KEY_SET = frozenset(key for key, _ in _RISK_KEYS)
 _SIMPLE_NEGATIVE_KEYS = frozenset(key for key, _, _, _ in _SIMPLE_NEGATIVES)
+# Every class `_negatives` looks at: without one of them it has nothing to say.
+_NEGATIVE_KEYS = _SIMPLE_NEGATIVE_KEYS | {"accessory", "smartphone", "earpiece", "lighter", "detector"}
 _NO_SPANS: list[_Span] = []
 
 
@@ -274,7 +276,8 @@ class Matcher:
                     add(key, msg, pts, spans[0])
 
         # (e) hard negatives and accessories
-        self._negatives(found, title_phone, sim_spans, t_end, text, add)
+        if not _NEGATIVE_KEYS.isdisjoint(found):
+            self._negatives(found, title_phone, sim_spans, t_end, text, add)
 
         score = max(0, min(100, round(total if phone else negative)))
         if not phone:
