@@ -26,20 +26,6 @@ __all__ = [
 
 CATALOG_SCHEMA_VERSION = 1
 DEFAULT_CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
-FAMILIES = frozenset(
-    {
-        "zanco-tiny-t1",
-        "zanco-tiny-t2",
-        "zanco-fly",
-        "bm10",
-        "bm30",
-        "bm50",
-        "bm70",
-        "bm90",
-        "long-cz-j8",
-        "keyfob",
-    }
-)
 FACT_FIELDS = frozenset(
     {
         "aliases",

@@ -28,7 +28,7 @@ NANOFONE = {
     "id": "nanofone-x9",
     "name": "Nanofone X9",
     "brand": "Nanofone",
-    "family": "bm10",
+    "family": "nanofone",  # a family the bundled catalog does not have
     "aliases": ["Nanofone X9", "Nano-fone X9", "NanofoneX9"],
     "weight_g": 15,
     "battery_mah": 280,
@@ -162,7 +162,7 @@ def test_cli_validate_import_show_list_history_export(tmp_path: Path, isolated_c
         "id": "nanofone-x9",
         "name": "Nanofone X9",
         "aliases": ["Nanofone X9", "Nano-fone X9", "NanofoneX9"],
-        "family": "bm10",
+        "family": "nanofone",
         "dimensions": None,
         "weight": 15.0,
         "battery": 280,

@@ -64,7 +64,7 @@ def test_csv_error_names_file_line_id_and_field(tmp_path: Path) -> None:
 
 
 def test_csv_reports_every_problem(tmp_path: Path) -> None:
-    path = _csv_with(tmp_path, 2, "family", "bm55")
+    path = _csv_with(tmp_path, 2, "family", "BM55!")
     text = path.read_text(encoding="utf-8").splitlines()
     text[3] = text[3].replace("zanco-fly,", "ZANCO FLY,", 1)
     path.write_text("\n".join(text) + "\n", encoding="utf-8")

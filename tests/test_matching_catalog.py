@@ -65,10 +65,14 @@ def test_fact_without_source_is_rejected(tmp_path: Path) -> None:
         load_catalog(_write(tmp_path, mutate))
 
 
-def test_unknown_family_and_extra_field(tmp_path: Path) -> None:
-    path = _write(tmp_path, lambda d: d["devices"][5].update(family="bm55"))
-    with pytest.raises(CatalogError, match=r"device #5 \(id 'gtstar-bm50'\): field 'family'"):
+def test_bad_family_and_extra_field(tmp_path: Path) -> None:
+    path = _write(tmp_path, lambda d: d["devices"][5].update(family="BM 55"))
+    with pytest.raises(
+        CatalogError, match=r"device #5 \(id 'gtstar-bm50'\): field 'family'.*not a lowercase slug"
+    ):
         load_catalog(path)
+    new_family = load_catalog(_write(tmp_path, lambda d: d["devices"][5].update(family="gtstar")))
+    assert new_family.devices[5].family == "gtstar"  # a unit's new model line needs no code change
     path = _write(tmp_path, lambda d: d["devices"][1].update(colour="red"))
     with pytest.raises(CatalogError, match=r"device #1 \(id 'zanco-tiny-t2'\): field 'colour'"):
         load_catalog(path)
