@@ -239,3 +239,27 @@ def test_score_lines_in_helpers_equals_in_process() -> None:
     result = parallel.score_listing(*synthetic_listings(1)[0])
     assert (first["id"], first["score"], first["reasons"]) == (0, result.score, result.reason_texts())
     parallel._parallel.close()
+
+
+def test_memoised_readings_and_texts_change_no_result(matcher, shared_dir: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Spec readings, reason texts and reasons are memoised across listings: warm caches give the
+    results that computing everything afresh (memos that never keep anything) gives."""
+    from matching import matcher as matcher_module
+    from matching import result, specs
+
+    sample = _varied_sample(shared_dir) + synthetic_listings(1_500, seed=31)
+    warm = [matcher.score_listing(t, d) for t, d in sample * 2][len(sample) :]
+
+    class Forgetful(dict):  # type: ignore[type-arg]
+        def __setitem__(self, key: object, value: object) -> None:
+            pass
+
+    class ForgetfulTexts(Forgetful, matcher_module._Texts):
+        pass
+
+    monkeypatch.setattr(specs, "_READINGS", Forgetful())
+    monkeypatch.setattr(matcher_module, "_TEXTS", ForgetfulTexts())
+    monkeypatch.setattr(result, "_reasons", Forgetful())
+    fresh = [matcher.score_listing(t, d) for t, d in sample]
+    assert [r.to_dict() for r in fresh] == [r.to_dict() for r in warm]
+    assert fresh == warm
