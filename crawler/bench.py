@@ -89,34 +89,39 @@ def _timed_crawl(base_url: str, settings: dict[str, str], env: dict[str, str]) -
 
 
 def bench_crawl(listings: int, rounds: int = 2, progress: Callable[[str], Any] = print) -> dict[str, Any]:
+    """Best of `rounds` of: bare Scrapy, thumbwatch's first crawl (a fresh database: every listing
+    new, evidence captured for every one above the threshold) and its recrawl of the same site
+    (the daily steady state: unchanged listings write no snapshot and capture nothing)."""
     from sandbox import SandboxServer, generate_catalogue
 
     catalogue = generate_catalogue(listings=listings)
-    results: dict[str, list[dict[str, float]]] = {"bare": [], "full": []}
-    with tempfile.TemporaryDirectory() as home, SandboxServer(listings=catalogue) as server:
-        env = {
-            **os.environ,
-            "SCRAPY_SETTINGS_MODULE": "crawler.settings",
-            "THUMBWATCH_HOME": home,
-            "THUMBWATCH_DATABASE_URL": f"sqlite:///{home}/bench.db",
-            **FULL_ENV,
-        }
+    results: dict[str, list[dict[str, float]]] = {"bare": [], "first": [], "recrawl": []}
+    with SandboxServer(listings=catalogue) as server:
         for round_no in range(rounds):
-            for side in ("bare", "full"):
-                settings = dict(COMMON_SETTINGS)
-                if side == "bare":
-                    settings.update(BARE_SETTINGS)
-                result = _timed_crawl(server.url, settings, env)
-                rate = result["pages_per_s"]
-                progress(f"round {round_no + 1} {side}: {result['pages']} pages, {rate:.0f} pages/s")
-                results[side].append(result)
+            with tempfile.TemporaryDirectory() as home:
+                env = {
+                    **os.environ,
+                    "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+                    "THUMBWATCH_HOME": home,
+                    "THUMBWATCH_DATABASE_URL": f"sqlite:///{home}/bench.db",
+                    **FULL_ENV,
+                }
+                for side in ("bare", "first", "recrawl"):
+                    settings = dict(COMMON_SETTINGS)
+                    if side == "bare":
+                        settings.update(BARE_SETTINGS)
+                    result = _timed_crawl(server.url, settings, env)
+                    rate = result["pages_per_s"]
+                    progress(f"round {round_no + 1} {side}: {result['pages']} pages, {rate:.0f} pages/s")
+                    results[side].append(result)
     best = {side: max(runs, key=lambda r: r["pages_per_s"]) for side, runs in results.items()}
+    bare_rate = best["bare"]["pages_per_s"]
     return {
         "listings": listings,
         "rounds": rounds,
-        "bare": best["bare"],
-        "full": best["full"],
-        "ratio": best["full"]["pages_per_s"] / best["bare"]["pages_per_s"],
+        **best,
+        "ratio": best["first"]["pages_per_s"] / bare_rate,
+        "recrawl_ratio": best["recrawl"]["pages_per_s"] / bare_rate,
         "all": results,
     }
 
@@ -201,9 +206,9 @@ def _row(label: str, r: dict[str, float]) -> str:
 
 
 def render_report(crawl: dict[str, Any], matcher: dict[str, Any]) -> str:
-    bare, full = crawl["bare"], crawl["full"]
     settings = ", ".join(f"{k}={v}" for k, v in COMMON_SETTINGS.items())
-    crawl_ok = "met" if crawl["ratio"] >= 0.70 else "NOT met"
+    first_ok = "met" if crawl["ratio"] >= 0.70 else "NOT met"
+    recrawl_ok = "met" if crawl["recrawl_ratio"] >= 0.70 else "NOT met"
     matcher_ok = "met" if matcher["ours_per_s"] >= 20_000 else "NOT met"
     rounds_shown = ", ".join(f"{r:,.0f}" for r in matcher.get("ours_rounds_per_s", [matcher["ours_per_s"]]))
     cli = matcher.get("cli")
@@ -229,19 +234,24 @@ Machine: {machine_description()}.
 
 Sandbox marketplace scaled to {crawl["listings"]} listings; spider `{BENCH_SPIDER}` (search pages,
 pagination, item pages); both sides with the same settings ({settings}),
-best of {crawl["rounds"]} interleaved rounds. "Bare" runs the same spider with none of thumbwatch's item
-pipelines, middlewares or extensions; "full" runs them all: normalise -> match -> store (SQLite) ->
-evidence capture of every listing scoring at least the evidence threshold (WARC and listing JSON into
-the content-addressed store, custody entries), block detection, wire-response keeping and the
-crawl-run recorder. Screenshots and image fetching are off on the full side
+best of {crawl["rounds"]} rounds. "Bare" runs the same spider with none of thumbwatch's item
+pipelines, middlewares or extensions; thumbwatch runs them all: normalise -> match -> store
+(SQLite) -> evidence capture of every listing scoring at least the evidence threshold (WARC and
+listing JSON into the content-addressed store, custody entries), block detection, wire-response
+keeping and the crawl-run recorder. Screenshots and image fetching are off
 ({", ".join(f"{k}={v}" for k, v in FULL_ENV.items())}): they are extra fetches bare Scrapy does not make.
+Each round starts from an empty database: the *first crawl* stores every listing and captures the
+evidence of every flagged one; the *recrawl* of the same site right after is the daily steady
+state (nothing changed: no snapshot, no capture, only `last_seen`).
 
 | | pages | items | wall s | pages/s | CPU s / 1,000 pages |
 |---|---:|---:|---:|---:|---:|
-{_row("bare Scrapy", bare)}
-{_row("thumbwatch full pipeline", full)}
+{_row("bare Scrapy", crawl["bare"])}
+{_row("thumbwatch, first crawl", crawl["first"])}
+{_row("thumbwatch, recrawl", crawl["recrawl"])}
 
-Full pipeline at **{100 * crawl["ratio"]:.0f}%** of bare Scrapy's pages/s (target: at least 70%: {crawl_ok}).
+First crawl at **{100 * crawl["ratio"]:.0f}%** of bare Scrapy's pages/s (target: at least 70%: {first_ok});
+recrawl at **{100 * crawl["recrawl_ratio"]:.0f}%** ({recrawl_ok}).
 CPU is the crawl process's own (user + system); the sandbox server runs in the benchmark process.
 
 ## Matcher throughput

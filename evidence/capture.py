@@ -12,6 +12,7 @@ listing with its match result as canonical JSON.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class CaptureOutcome:
     reused_blobs: int = 0
 
 
+@functools.cache  # a metadata lookup scans site-packages: once per process, not per capture
 def _package_version(name: str) -> str:
     try:
         return version(name)

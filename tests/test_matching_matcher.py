@@ -148,8 +148,11 @@ def test_bench_report_shows_the_matcher_and_cli_rates(tmp_path: Path) -> None:
     assert cli["n"] == 300 and cli["per_s"] > 0
     matcher = bench_matcher(n=1000, seed=3, rounds=1) | {"cli": cli}
     side = {"pages": 10, "items": 9, "wall_s": 1.0, "pages_per_s": 10.0, "cpu_s_per_1000_pages": 5.0}
-    crawl = {"listings": 100, "rounds": 1, "bare": side, "full": side, "ratio": 1.0}
-    report = render_report(crawl, matcher)
+    slower = side | {"pages_per_s": 6.0}
+    crawl = {"listings": 100, "rounds": 1, "bare": side, "first": slower, "recrawl": side}
+    report = render_report(crawl | {"ratio": 0.6, "recrawl_ratio": 1.0}, matcher)
+    assert "First crawl at **60%** of bare Scrapy's pages/s (target: at least 70%: NOT met)" in report
+    assert "recrawl at **100%** (met)" in report
     assert f"| `Matcher.score_many`, 2 cores | {matcher['ours_per_s']:,.0f} |" in report
     assert "`thumbwatch match`, end to end" in report and f"{cli['per_s']:,.0f}" in report
     verdict = "met" if matcher["ours_per_s"] >= 20_000 else "NOT met"
