@@ -53,7 +53,7 @@ class _Step(NamedTuple):
     match: Match | None  # tries the other classes at once
     groups: tuple[tuple[str, int], ...]  # per class tried, the group holding its match
     check: NextWords | None  # without one of these next words, skip the call ...
-    fallback: tuple[str, ...]  # ... and these classes match exactly the word
+    fallback: tuple[str, ...]  # ... and these classes (`exact` included) match exactly the word
 
 
 class _Plan(NamedTuple):
@@ -176,7 +176,7 @@ class VocabIndex:
             enc: Callable[[str], Word] = str.encode if as_bytes else str  # type: ignore[assignment]
             check = (frozenset(map(enc, whole)), tuple(map(enc, sorted(prefixes))))
         groups = tuple(zip(tried, indexes, strict=True))
-        return _Step(tuple(exact), match, groups, check, tuple(fallback))
+        return _Step(tuple(exact), match, groups, check, (*exact, *fallback))
 
     def _read(
         self, word: str, frags: tuple[str, ...]
@@ -259,6 +259,10 @@ class VocabIndex:
             pos = start + len(needle) - 1
             word_end = pos - 1
             for exact, match, groups, check, fallback in steps:
+                if check is not None:
+                    nxt = words[i + 1]
+                    if not (nxt in check[0] or nxt.startswith(check[1])):  # type: ignore[arg-type]
+                        exact, match = fallback, None  # no longer fragment can match here
                 for name in exact:
                     spans = get(name)
                     if spans is None:
@@ -267,16 +271,6 @@ class VocabIndex:
                         spans.append((start, word_end))
                 if match is None:
                     continue
-                if check is not None:
-                    nxt = words[i + 1]
-                    if not (nxt in check[0] or nxt.startswith(check[1])):  # type: ignore[arg-type]
-                        for name in fallback:
-                            spans = get(name)
-                            if spans is None:
-                                found[name] = [(start, word_end)]
-                            elif start >= spans[-1][1]:
-                                spans.append((start, word_end))
-                        continue
                 hit = match(text, start)
                 if hit is None:
                     continue
