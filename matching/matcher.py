@@ -22,6 +22,7 @@ from matching.names import NameHit, NameIndex, find_brand
 from matching.parallel import HelperPool
 from matching.result import UNIDENTIFIED, MatchResult, Reason, make_result, reason
 from matching.specs import Spec, extract_specs
+from matching.speedups import Memo
 from matching.terms import PAIRING_CUE, RISK_CLASSES, VOCAB
 from matching.text import fold
 from matching.weights import DEFAULT_WEIGHTS, MatchWeights
@@ -75,22 +76,10 @@ _NEGATIVE_KEYS = _SIMPLE_NEGATIVE_KEYS | {"accessory", "smartphone", "earpiece",
 _NO_SPANS: list[_Span] = []
 
 
-class _Texts(dict):  # type: ignore[type-arg]
-    """Reason texts by (function, arguments): `texts[f, args]` is `f(*args)`, built once.
-
-    Most reasons recur with the same values; formatting floats cost more than a lookup, and a
-    recurring text is the same string, so the reason cache hashes it only once. Bounded.
-    """
-
-    def __missing__(self, key: tuple[Callable[..., str], tuple[Any, ...]]) -> str:
-        if len(self) >= 50_000:
-            self.clear()
-        func, args = key
-        text = self[key] = func(*args)
-        return text
-
-
-_TEXTS = _Texts()
+# Reason texts by (function, arguments): `_TEXTS[f, args]` is `f(*args)`, built once. Most reasons
+# recur with the same values; formatting floats costs more than a lookup, and a recurring text is
+# the same string, so the reason cache hashes it only once.
+_TEXTS: Memo[tuple[Callable[..., str], tuple[Any, ...]], str] = Memo(lambda key: key[0](*key[1]), 50_000)
 
 
 def _device_text(kind: str, similarity: float, name: str, alias: str) -> str:

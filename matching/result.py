@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from matching.speedups import Memo, slot_constructor
+
 __all__ = ["UNIDENTIFIED", "MatchResult", "Reason", "ReasonRow", "make_reason", "make_result", "reason"]
 
 UNIDENTIFIED = "unidentified mini phone"
@@ -70,70 +72,12 @@ class MatchResult:
         }
 
 
-# A frozen dataclass's `__init__` sets each field through `object.__setattr__`, which costs more
-# than the rest of a typical reason's work; `make_result` and `make_reason` set the slots directly.
-_new = object.__new__
-(
-    _set_score,
-    _set_tier,
-    _set_flagged,
-    _set_device_id,
-    _set_device_name,
-    _set_reasons,
-    _set_matcher_version,
-    _set_catalog_version,
-) = (getattr(MatchResult, name).__set__ for name in MatchResult.__slots__)
+make_result = slot_constructor(MatchResult)
+make_reason = slot_constructor(Reason)
 
 
-def make_result(
-    score: int,
-    tier: str,
-    flagged: bool,
-    device_id: str | None,
-    device_name: str | None,
-    reasons: tuple[Reason, ...],
-    matcher_version: str,
-    catalog_version: str,
-) -> MatchResult:
-    """`MatchResult(score, tier, ...)`, built faster (same fields, same object)."""
-    result: MatchResult = _new(MatchResult)
-    _set_score(result, score)
-    _set_tier(result, tier)
-    _set_flagged(result, flagged)
-    _set_device_id(result, device_id)
-    _set_device_name(result, device_name)
-    _set_reasons(result, reasons)
-    _set_matcher_version(result, matcher_version)
-    _set_catalog_version(result, catalog_version)
-    return result
-
-
-(_set_code, _set_text, _set_points, _set_field, _set_span, _set_excerpt) = (
-    getattr(Reason, name).__set__ for name in Reason.__slots__
-)
-
-
-def make_reason(
-    code: str,
-    text: str,
-    points: float,
-    field: str | None = None,
-    span: tuple[int, int] | None = None,
-    excerpt: str | None = None,
-) -> Reason:
-    """`Reason(code, text, ...)`, built faster (same fields, same object)."""
-    made: Reason = _new(Reason)
-    _set_code(made, code)
-    _set_text(made, text)
-    _set_points(made, points)
-    _set_field(made, field)
-    _set_span(made, span)
-    _set_excerpt(made, excerpt)
-    return made
-
-
-_REASON_CACHE_SIZE = 100_000
-_reasons: dict[ReasonRow, Reason] = {}
+# Bounded: spans and excerpts vary without end.
+_reasons: Memo[ReasonRow, Reason] = Memo(lambda row: make_reason(*row), 100_000)
 
 
 def reason(row: ReasonRow) -> Reason:
@@ -145,9 +89,4 @@ def reason(row: ReasonRow) -> Reason:
     points = row[2]
     if type(points) is not float or (not points and str(points) != "0.0"):
         return make_reason(*row)  # equal to a cached float, yet printed differently (5 vs 5.0, -0.0)
-    found = _reasons.get(row)
-    if found is None:
-        if len(_reasons) >= _REASON_CACHE_SIZE:
-            _reasons.clear()  # bounded: spans and excerpts vary without end
-        found = _reasons[row] = make_reason(*row)
-    return found
+    return _reasons[row]

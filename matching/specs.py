@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from matching.speedups import Memo, slot_constructor
 from matching.text import plain_ascii
 
 __all__ = ["SPEC_RE", "Spec", "extract_specs", "parse_number", "to_grams", "to_mm"]
@@ -75,19 +76,8 @@ class Spec:
     unit: str
 
 
-# The frozen dataclass's `__init__` sets each field through `object.__setattr__`; specs are built
-# for most listings, so `_spec` sets the slots directly (same fields, same object).
-_new = object.__new__
-_set_kind, _set_value, _set_span, _set_unit = (getattr(Spec, name).__set__ for name in Spec.__slots__)
-
-
-def _spec(kind: str, value: tuple[float, ...], span: tuple[int, int], unit: str) -> Spec:
-    spec: Spec = _new(Spec)
-    _set_kind(spec, kind)
-    _set_value(spec, value)
-    _set_span(spec, span)
-    _set_unit(spec, unit)
-    return spec
+# Specs are built for most listings: set their slots directly (same fields, same object).
+_spec = slot_constructor(Spec)
 
 
 def parse_number(text: str) -> float:
@@ -125,8 +115,7 @@ def extract_specs(folded: str) -> list[Spec]:
 
 # A reading per distinct match (its groups): listings repeat the same spec strings.
 _Reading = tuple[str, tuple[float, ...], str]
-_READINGS: dict[tuple[str | None, ...], _Reading | None] = {}
-_READINGS_SIZE = 50_000
+_READINGS: Memo[tuple[str | None, ...], _Reading | None] = Memo(lambda groups: _read(*groups), 50_000)
 
 
 def _spec_of(folded: str, m: re.Match[str]) -> Spec | None:
@@ -134,13 +123,7 @@ def _spec_of(folded: str, m: re.Match[str]) -> Spec | None:
     start = m.start()
     if start and (folded[start - 1].isalnum() or folded[start - 1] in ".,_"):
         return None
-    groups = m.groups()
-    try:
-        reading = _READINGS[groups]
-    except KeyError:
-        if len(_READINGS) >= _READINGS_SIZE:
-            _READINGS.clear()  # bounded: crawls see endless numbers
-        reading = _READINGS[groups] = _read(*groups)
+    reading = _READINGS[m.groups()]
     if reading is None:
         return None
     return _spec(reading[0], reading[1], m.span(), reading[2])

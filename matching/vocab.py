@@ -29,6 +29,7 @@ from itertools import compress, count
 from typing import NamedTuple
 
 from matching.fragments import END, OPEN, Path, first_word_triggers, next_words, word_part, word_paths
+from matching.speedups import Memo
 from matching.text import alternation, word_regex
 
 __all__ = ["VocabIndex"]
@@ -60,21 +61,6 @@ class _Plan(NamedTuple):
     needle: Word  # the word between spaces, to find it in the masked text
     gate: NextWords | None  # nothing can start at the word unless one of these words follows
     steps: tuple[_Step, ...]  # longest key first
-
-
-class _Plans(dict):  # type: ignore[type-arg]
-    """word -> plan, or `()` for a word no class starts at. Filled on first sight and bounded,
-    since crawls see endless new words."""
-
-    def __init__(self, index: VocabIndex) -> None:
-        super().__init__()
-        self._index = index
-
-    def __missing__(self, word: Word) -> _Plan | tuple[()]:
-        if len(self) >= _PLAN_CACHE_SIZE:
-            self.clear()
-        plan = self[word] = self._index.plan(word)
-        return plan
 
 
 class VocabIndex:
@@ -113,8 +99,10 @@ class VocabIndex:
         self._paths: dict[str, list[Path] | None] = {}
         self._regexes: dict[tuple[str, tuple[str, ...]], tuple[Match, tuple[int, ...]]] = {}
         self._always: list[tuple[str, re.Pattern[str]]] | None = None
-        self._str_plans = _Plans(self)
-        self._bytes_plans = _Plans(self)
+        # word -> plan, or `()` for a word no class starts at: filled on first sight, bounded
+        # since crawls see endless new words.
+        self._str_plans: Memo[Word, _Plan | tuple[()]] = Memo(self.plan, _PLAN_CACHE_SIZE)
+        self._bytes_plans: Memo[Word, _Plan | tuple[()]] = Memo(self.plan, _PLAN_CACHE_SIZE)
 
     def plan(self, word: Word) -> _Plan | tuple[()]:
         """What to do at `word`; `()` when no class can start there."""

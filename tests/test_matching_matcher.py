@@ -245,24 +245,38 @@ def test_score_lines_in_helpers_equals_in_process() -> None:
 
 
 def test_memoised_readings_and_texts_change_no_result(matcher, shared_dir: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Spec readings, reason texts and reasons are memoised across listings: warm caches give the
-    results that computing everything afresh (memos that never keep anything) gives."""
-    from matching import matcher as matcher_module
-    from matching import result, specs
+    """Word plans, spec readings, reason texts and reasons are memoised across listings (`Memo`):
+    warm memos give the results that computing everything afresh (memos that keep nothing) gives."""
+    from matching.speedups import Memo
 
     sample = _varied_sample(shared_dir) + synthetic_listings(1_500, seed=31)
     warm = [matcher.score_listing(t, d) for t, d in sample * 2][len(sample) :]
-
-    class Forgetful(dict):  # type: ignore[type-arg]
-        def __setitem__(self, key: object, value: object) -> None:
-            pass
-
-    class ForgetfulTexts(Forgetful, matcher_module._Texts):
-        pass
-
-    monkeypatch.setattr(specs, "_READINGS", Forgetful())
-    monkeypatch.setattr(matcher_module, "_TEXTS", ForgetfulTexts())
-    monkeypatch.setattr(result, "_reasons", Forgetful())
+    monkeypatch.setattr(Memo, "__setitem__", lambda self, key, value: None)
     fresh = [matcher.score_listing(t, d) for t, d in sample]
     assert [r.to_dict() for r in fresh] == [r.to_dict() for r in warm]
     assert fresh == warm
+
+
+def test_memo_computes_once_and_starts_afresh_past_its_limit() -> None:
+    from matching.speedups import Memo
+
+    calls: list[int] = []
+    memo: Memo[int, int] = Memo(lambda key: calls.append(key) or key * 2, limit=3)
+    assert [memo[k] for k in (1, 2, 1, 3, 2)] == [2, 4, 2, 6, 4] and calls == [1, 2, 3]
+    assert memo[4] == 8 and dict(memo) == {4: 8}  # full: cleared before keeping the new key
+    assert memo.get(1) is None  # `get` never computes
+
+
+def test_slot_constructor_builds_what_the_dataclass_builds() -> None:
+    from matching.result import Reason
+    from matching.specs import Spec
+    from matching.speedups import slot_constructor
+
+    fields = ("device", "names BM10", 45.0, "title", (3, 7), "BM10")
+    made = slot_constructor(Reason)(*fields)
+    assert type(made) is Reason and made == Reason(*fields) and hash(made) == hash(Reason(*fields))
+    with pytest.raises(AttributeError):
+        made.points = 0.0  # type: ignore[misc]  # still frozen
+    assert slot_constructor(Spec)("weight", (13.0,), (0, 3), "g") == Spec("weight", (13.0,), (0, 3), "g")
+    with pytest.raises(TypeError):
+        slot_constructor(Spec)("weight", (13.0,))  # every field is required
