@@ -149,11 +149,11 @@ class Matcher:
         """
         keys = [(title or "", description or "") for title, description in listings]
         unique = list(dict.fromkeys(keys))
-        results = None
-        if self.parallel_min is not None and len(unique) >= self.parallel_min and (os.cpu_count() or 1) > 1:
-            results = self._helper().score(unique, self._score_pair, (MATCHER_VERSION, self.catalog.version))
+        helpers = self._helpers_for(len(unique))
+        versions = (MATCHER_VERSION, self.catalog.version)
+        results = helpers.score(unique, self._score_pair, versions) if helpers else None
         if results is None:
-            results = [self._score(title, description, "") for title, description in unique]
+            results = [self._score_pair(pair) for pair in unique]
         by_key = dict(zip(unique, results, strict=True))
         return [by_key[key] for key in keys]
 
@@ -162,15 +162,18 @@ class Matcher:
         `jsonlines.score_line`); from `parallel_min` lines on, helper processes parse, score and
         write lines too, as in `score_many`."""
         score = partial(score_line, self)
-        outcomes = None
-        if self.parallel_min is not None and len(lines) >= self.parallel_min and (os.cpu_count() or 1) > 1:
-            outcomes = self._helper().run("lines", lines, score)
+        helpers = self._helpers_for(len(lines))
+        outcomes = helpers.run("lines", lines, score) if helpers else None
         return outcomes if outcomes is not None else [score(line) for line in lines]
 
     def _score_pair(self, pair: tuple[str, str]) -> MatchResult:
         return self._score(pair[0], pair[1], "")
 
-    def _helper(self) -> HelperPool:
+    def _helpers_for(self, count: int) -> HelperPool | None:
+        """The helper processes for a batch of `count`; None when it is scored in this process
+        (too small a batch, helpers switched off, or a single core)."""
+        if self.parallel_min is None or count < self.parallel_min or (os.cpu_count() or 1) < 2:
+            return None
         if self._parallel is None or not self._parallel.alive():
             if self._parallel is not None:
                 self._parallel.close()
