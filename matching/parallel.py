@@ -1,4 +1,5 @@
-"""Helper processes, one per core but one, that score a large `Matcher.score_many` batch with it.
+"""Helper processes, one per core but one, that work through a large batch with the caller: a
+`Matcher.score_many` batch ("score" blocks) or `thumbwatch match`'s JSON lines ("lines" blocks).
 
 A helper is a plain `python -c` child running `serve`, fed over its stdin/stdout pipes, not a
 `multiprocessing` pool: spawn and forkserver re-run the caller's main script in the child (a
