@@ -1,29 +1,35 @@
 """Evidence capture at crawl time, after the store step (ITEM_PIPELINES 400).
 
 A stored listing whose score reaches ``THUMBWATCH_EVIDENCE_MIN_SCORE`` is captured once per
-snapshot: the WARC of its page's exchange, a full-page screenshot (``THUMBWATCH_EVIDENCE_SCREENSHOTS``)
-and its data with the match result as JSON, recorded by `evidence.capture.capture_listing`. The
-database work and the WARC building run in one worker thread, the screenshot on the reactor's
-asyncio loop; a failed screenshot or capture is logged and counted, never stops the crawl, and
-never drops the item. Stats: ``thumbwatch/evidence/<outcome>``.
+snapshot: the WARC of its page's exchange, a full-page screenshot
+(``THUMBWATCH_EVIDENCE_SCREENSHOTS``) and its data with the match result as JSON, recorded by
+`evidence.capture.capture_listing`. The database work and the WARC building run in the evidence
+worker process (`crawler.evidence_worker`) in batches, the screenshot on the reactor's asyncio loop; a
+failed screenshot or capture is logged and counted, never stops the crawl, and never drops the
+item. Stats: ``thumbwatch/evidence/<outcome>``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.exceptions import NotConfigured
 
+from crawler.batching import Batcher
+from crawler.evidence_worker import (
+    CaptureFailed,
+    CaptureJob,
+    EvidenceWorker,
+    already_captured,
+    record_captures,
+)
 from crawler.items import ListingItem
-from evidence.capture import capture_exists, capture_listing, crawl_blobs
-from evidence.screenshot import PageScreenshotter, Screenshot, ScreenshotFailed, chromium_version
+from evidence.screenshot import PageScreenshotter, ScreenshotFailed
 from evidence.store import EvidenceStore, evidence_store
 from evidence.warc import CapturedExchange
-from storage.db import session_factory, upgrade_database
+from storage.db import upgrade_database
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -45,6 +51,8 @@ class EvidenceSettings:
     screenshot_concurrency: int
     launch_options: dict[str, Any]
     user_agent: str | None
+    batch_size: int
+    batch_delay: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
@@ -59,12 +67,19 @@ class EvidenceSettings:
             screenshot_concurrency=settings.getint("THUMBWATCH_EVIDENCE_SCREENSHOT_CONCURRENCY", 2),
             launch_options=settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"),
             user_agent=settings.get("USER_AGENT"),
+            batch_size=settings.getint("THUMBWATCH_EVIDENCE_BATCH_SIZE", 50),
+            batch_delay=settings.getfloat("THUMBWATCH_EVIDENCE_BATCH_DELAY", 0.25),
         )
         if not 0 <= config.min_score <= 100:
             raise ValueError(f"THUMBWATCH_EVIDENCE_MIN_SCORE must be 0-100, got {config.min_score}")
         if config.screenshot_timeout <= 0:
             raise ValueError(
                 f"THUMBWATCH_EVIDENCE_SCREENSHOT_TIMEOUT must be > 0, got {config.screenshot_timeout}"
+            )
+        if config.batch_size < 1 or config.batch_delay < 0:
+            raise ValueError(
+                "THUMBWATCH_EVIDENCE_BATCH_SIZE must be >= 1 and THUMBWATCH_EVIDENCE_BATCH_DELAY >= 0, "
+                f"got {config.batch_size} and {config.batch_delay}"
             )
         if config.screenshot_concurrency < 1:
             concurrency = config.screenshot_concurrency
@@ -79,7 +94,8 @@ class EvidenceCapturePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.config = config
-        self._executor: ThreadPoolExecutor | None = None
+        self._worker: EvidenceWorker | None = None
+        self._batcher: Batcher[CaptureJob, tuple[bool, int]] | None = None
         self._store: EvidenceStore | None = None
         self._screenshotter: PageScreenshotter | None = None
 
@@ -88,9 +104,10 @@ class EvidenceCapturePipeline:
         return cls(crawler, EvidenceSettings.from_settings(crawler.settings))
 
     def open_spider(self) -> None:
-        self._sessions = session_factory(upgrade_database(self.config.database_url))
+        upgrade_database(self.config.database_url)
         self._store = evidence_store()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thumbwatch-evidence")
+        self._worker = EvidenceWorker()
+        self._batcher = Batcher(self._record_batch, self.config.batch_size, self.config.batch_delay)
         if self.config.screenshots:
             self._screenshotter = PageScreenshotter(
                 self.config.launch_options,
@@ -121,64 +138,50 @@ class EvidenceCapturePipeline:
                 logger.error("evidence capture of %s failed: %r", item.url, exc, exc_info=exc)
         return item
 
-    async def _in_worker(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-
     async def _capture(self, item: ListingItem, exchange: CapturedExchange) -> None:
-        if await self._in_worker(self._already_captured, item.snapshot_id):
-            self._count("skipped_existing")
-            return
+        assert self._worker is not None and self._store is not None and item.snapshot_id is not None
         screenshot, problem = None, None
         if self._screenshotter is not None:
+            # Checked before the screenshot, the one costly step outside the worker.
+            if await self._worker.run(already_captured, self.config.database_url, item.snapshot_id):
+                self._count("skipped_existing")
+                return
             try:
                 screenshot = await self._screenshotter.take(exchange.response_url)
             except ScreenshotFailed as exc:
                 problem = str(exc)
                 self._count("screenshot_failed")
                 logger.warning("%s (capturing without a screenshot)", problem)
-        created, reused = await self._in_worker(self._record, item, exchange, screenshot, problem)
+        job = CaptureJob(
+            database_url=self.config.database_url,
+            store_root=self._store.root,
+            item=item,
+            exchange=exchange,
+            screenshot=screenshot,
+            screenshot_problem=problem,
+            chromium_path=str(self.config.launch_options.get("executable_path", "chromium")),
+            captured_by=self._actor(),
+            crawl_run_id=self.stats.get_value("thumbwatch/crawl_run_id"),
+        )
+        assert self._batcher is not None
+        created, reused = await self._batcher.submit(job)
         self._count("captured" if created else "skipped_existing")
         if reused:
             self._count("blobs_reused", reused)
 
-    def _already_captured(self, snapshot_id: int) -> bool:
-        with self._sessions() as session:
-            return capture_exists(session, snapshot_id)
+    async def _record_batch(self, jobs: list[CaptureJob]) -> list[tuple[bool, int] | CaptureFailed]:
+        assert self._worker is not None
+        return await self._worker.run(record_captures, jobs)
 
     def _actor(self) -> str:
         spider = self.crawler.spider.name if self.crawler.spider is not None else "unknown"
         run_id = self.stats.get_value("thumbwatch/crawl_run_id")
         return f"crawler:{spider}:run{run_id}" if run_id is not None else f"crawler:{spider}"
 
-    def _record(
-        self,
-        item: ListingItem,
-        exchange: CapturedExchange,
-        screenshot: Screenshot | None,
-        problem: str | None,
-    ) -> tuple[bool, int]:
-        """Runs in the worker thread: build the blobs, record the capture in one transaction."""
-        assert self._store is not None and item.listing_id is not None and item.snapshot_id is not None
-        chromium = None
-        if exchange.from_browser and screenshot is None:
-            chromium = chromium_version(str(self.config.launch_options.get("executable_path", "chromium")))
-        blobs = crawl_blobs(item, exchange, screenshot, chromium=chromium)
-        with self._sessions.begin() as session:
-            outcome = capture_listing(
-                session,
-                self._store,
-                listing_id=item.listing_id,
-                snapshot_id=item.snapshot_id,
-                url=item.url,
-                blobs=blobs,
-                captured_by=self._actor(),
-                crawl_run_id=self.stats.get_value("thumbwatch/crawl_run_id"),
-                details={"screenshot_error": problem} if problem else None,
-            )
-        return outcome.created, outcome.reused_blobs
-
     async def close_spider(self) -> None:
+        if self._batcher is not None:
+            await self._batcher.drain()
         if self._screenshotter is not None:
             await self._screenshotter.close()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+        if self._worker is not None:
+            self._worker.shutdown()

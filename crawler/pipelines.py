@@ -2,7 +2,8 @@
 
 Spiders only parse; these components clean each `ListingItem`, score it against the device
 catalog and write it to the database. The store step never blocks the reactor: items are
-gathered into small batches and written by one worker thread, each batch one transaction.
+gathered into small batches (`crawler.batching.Batcher`) and written by one worker thread,
+each batch one transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.batching import Batcher
 from crawler.failures import record_error
 from crawler.health import record_item_fields
 from crawler.items import ListingItem
@@ -105,9 +107,7 @@ class StoreListingPipeline:
         self.batch_size = batch_size
         self.delay = delay
         self._executor: ThreadPoolExecutor | None = None
-        self._pending: list[ListingItem] = []
-        self._batch: asyncio.Future[dict[int, BaseException | None]] | None = None
-        self._in_flight: set[asyncio.Future[Any]] = set()
+        self._batcher: Batcher[ListingItem, None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -127,59 +127,40 @@ class StoreListingPipeline:
         # One writer thread: SQLite allows one writer at a time anyway, and ordering
         # per process keeps the upserts' "later observation wins" rule simple.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thumbwatch-store")
+        self._batcher = Batcher(self._write_in_thread, self.batch_size, self.delay)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ListingItem):
             return item
-        loop = asyncio.get_running_loop()
-        if self._batch is None:
-            self._batch = loop.create_future()
-            loop.call_later(self.delay, self._flush)
-        batch = self._batch
-        self._pending.append(item)
-        if len(self._pending) >= self.batch_size:
-            self._flush()
-        outcome = (await batch)[id(item)]
-        if outcome is not None:
-            record_error(self.stats, "store", item.url, repr(outcome))
-            raise DropItem(f"could not store {item.url}: {outcome!r}")
+        assert self._batcher is not None
+        try:
+            await self._batcher.submit(item)
+        except Exception as exc:
+            record_error(self.stats, "store", item.url, repr(exc))
+            raise DropItem(f"could not store {item.url}: {exc!r}") from exc
         return item
 
-    def _flush(self) -> None:
-        if not self._pending or self._batch is None or self._executor is None:
-            return
-        items, batch = self._pending, self._batch
-        self._pending, self._batch = [], None
-        future = asyncio.wrap_future(self._executor.submit(self._write, items))
-        self._in_flight.add(future)
+    async def _write_in_thread(self, items: list[ListingItem]) -> list[BaseException | None]:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._write, items)
 
-        def done(f: asyncio.Future[dict[int, BaseException | None]]) -> None:
-            self._in_flight.discard(f)
-            if f.exception() is not None:
-                batch.set_exception(f.exception())  # type: ignore[arg-type]
-            else:
-                batch.set_result(f.result())
-
-        future.add_done_callback(done)
-
-    def _write(self, items: Sequence[ListingItem]) -> dict[int, BaseException | None]:
+    def _write(self, items: Sequence[ListingItem]) -> list[BaseException | None]:
         """Runs in the writer thread: the batch in one transaction, or item by item on error."""
         run_id = self.stats.get_value("thumbwatch/crawl_run_id")
         try:
             with self._sessions.begin() as session:
                 self._count(store_listings(session, items, run_id))
-            return dict.fromkeys(map(id, items))
+            return [None] * len(items)
         except Exception:
             logger.warning("batch of %d listings failed; storing them one by one", len(items))
-        outcomes: dict[int, BaseException | None] = {}
+        outcomes: list[BaseException | None] = []
         for item in items:
             try:
                 with self._sessions.begin() as session:
                     self._count(store_listings(session, [item], run_id))
-                outcomes[id(item)] = None
+                outcomes.append(None)
             except Exception as exc:
                 logger.error("could not store listing %s: %r", item.url, exc)
-                outcomes[id(item)] = exc
+                outcomes.append(exc)
         return outcomes
 
     def _count(self, summary: StoreSummary) -> None:
@@ -188,8 +169,7 @@ class StoreListingPipeline:
         self.stats.inc_value("thumbwatch/hits_stored", summary.hits_written)
 
     async def close_spider(self) -> None:
-        self._flush()
-        if self._in_flight:
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        if self._batcher is not None:
+            await self._batcher.drain()
         if self._executor is not None:
             self._executor.shutdown(wait=True)

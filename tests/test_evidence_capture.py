@@ -7,10 +7,12 @@ import asyncio
 import hashlib
 import http.server
 import json
+import os
 import struct
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.config import get_settings
 from crawler.evidence_pipeline import EvidenceSettings
+from crawler.evidence_worker import CaptureFailed, CaptureJob, EvidenceWorker, record_captures
 from crawler.items import ListingItem
 from crawler.runner import scrapy_settings
 from evidence.capture import capture_listing, crawl_blobs, listing_captures
@@ -34,7 +37,7 @@ from matching import DEFAULT_WEIGHTS
 from storage.db import session_factory, upgrade_database
 from storage.models import Capture, EvidenceItem
 from tests.e2e_support import run_cli
-from tests.factories import T0, stored_listing
+from tests.factories import T0, make_item, stored_listing
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"not really an image, but bytes to store"
 ACTOR = "crawler:sandbox_bazaar:run7"
@@ -259,3 +262,49 @@ def test_full_page_screenshot_and_failures_are_reported(page_server: tuple[str, 
         f"screenshot of {url}/slow timed out after 4s",
     ]
     assert (datetime.now(UTC) - started).total_seconds() < 60
+
+
+def _job(database_url: str, store: EvidenceStore, item: ListingItem) -> CaptureJob:
+    return CaptureJob(
+        database_url=database_url,
+        store_root=store.root,
+        item=item,
+        exchange=exchange_for(item),
+        screenshot=None,
+        screenshot_problem=None,
+        chromium_path="chromium",
+        captured_by=ACTOR,
+        crawl_run_id=None,
+    )
+
+
+def test_worker_batch_captures_each_job_on_its_own(
+    database_url: str, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    store = EvidenceStore(tmp_path / "blobs")
+    good = stored_listing(sessions, external_id="good")
+    other = stored_listing(sessions, external_id="other")
+    missing = make_item(external_id="never-stored")
+    missing.listing_id, missing.snapshot_id = 999_999, 999_999  # no such rows: the insert fails
+    outcomes = record_captures([_job(database_url, store, item) for item in (good, missing, other)])
+    assert outcomes[0] == (True, 0) and outcomes[2] == (True, 0)
+    assert isinstance(outcomes[1], CaptureFailed) and "never-stored" in str(outcomes[1])
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Capture)) == 2
+        assert verify_chain(custody_entries(session)) == []
+    # The same jobs again capture nothing new.
+    assert record_captures([_job(database_url, store, good)]) == [(False, 0)]
+
+
+def test_a_dead_worker_process_fails_its_batch_and_is_replaced(tmp_path: Path) -> None:
+    async def main() -> tuple[object, int]:
+        worker = EvidenceWorker()
+        try:
+            dead = await asyncio.gather(worker.run(os._exit, 3), return_exceptions=True)
+            return dead[0], await worker.run(abs, -7)
+        finally:
+            worker.shutdown()
+
+    dead, alive = asyncio.run(main())
+    assert isinstance(dead, BrokenProcessPool)
+    assert alive == 7
