@@ -325,7 +325,8 @@ def demo(
 
 @app.command()
 def bench(
-    listings: Annotated[int, typer.Option(min=100, help="Sandbox listings for the crawl benchmark.")] = 5000,
+    listings: Annotated[int, typer.Option(min=100, help="Sandbox listings for the crawl benchmark.")] = 20_000,
+    crawl_rounds: Annotated[int, typer.Option(min=1, help="Rounds of the crawl benchmark (best counts).")] = 3,
     matcher_listings: Annotated[int, typer.Option(min=1000)] = 100_000,
     output: Annotated[Path, typer.Option(help="Markdown report.")] = Path("BENCHMARKS.md"),
     shared_dir: Annotated[Path, typer.Option(help="Shared data (Zyte extraction pages).")] = Path(
@@ -335,7 +336,7 @@ def bench(
     """Measure the crawl pipeline vs bare Scrapy, the matcher vs a naive loop, and extraction."""
     from crawler.bench import run_benchmarks
 
-    report = run_benchmarks(listings, matcher_listings, shared_dir, progress=err.print)
+    report = run_benchmarks(listings, matcher_listings, shared_dir, crawl_rounds, progress=err.print)
     output.write_text(report, encoding="utf-8")
     err.print(f"results written to {output}", highlight=False)
 
