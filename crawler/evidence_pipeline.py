@@ -21,11 +21,11 @@ from crawler.batching import Batcher
 from crawler.evidence_worker import (
     CaptureFailed,
     CaptureJob,
-    EvidenceWorker,
     already_captured,
     record_captures,
 )
 from crawler.items import ListingItem
+from crawler.worker_process import WorkerProcess
 from evidence.screenshot import PageScreenshotter, ScreenshotFailed
 from evidence.store import EvidenceStore, evidence_store
 from evidence.warc import CapturedExchange
@@ -94,7 +94,7 @@ class EvidenceCapturePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.config = config
-        self._worker: EvidenceWorker | None = None
+        self._worker: WorkerProcess | None = None
         self._batcher: Batcher[CaptureJob, tuple[bool, int]] | None = None
         self._store: EvidenceStore | None = None
         self._screenshotter: PageScreenshotter | None = None
@@ -106,7 +106,7 @@ class EvidenceCapturePipeline:
     def open_spider(self) -> None:
         upgrade_database(self.config.database_url)
         self._store = evidence_store()
-        self._worker = EvidenceWorker()
+        self._worker = WorkerProcess("evidence")
         self._batcher = Batcher(self._record_batch, self.config.batch_size, self.config.batch_delay)
         if self.config.screenshots:
             self._screenshotter = PageScreenshotter(

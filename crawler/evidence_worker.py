@@ -1,41 +1,26 @@
-"""The crawl's evidence worker: one separate process that builds and records captures.
+"""What the crawl's evidence worker process does: build and record captures.
 
 Building a capture (the WARC, the listing JSON, SHA-256 and fsync of every blob, the rows and
 the custody entry) costs about 5 ms of CPU. On a thread of the crawl process it held the GIL
-the reactor needs, and a first crawl of a site captures most of its listings; in a process of
-its own it runs on another core. The process starts on the first capture of a crawl (spawned,
-never forked: the crawl process runs threads and a reactor), opens its own database engine
-and evidence store, and takes batches of jobs one at a time, in order.
+the reactor needs, and a first crawl of a site captures most of its listings; in a
+`crawler.worker_process.WorkerProcess` it runs on another core, with its own database engine
+and evidence store, taking batches of jobs one at a time, in order.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from evidence.capture import capture_exists, capture_listing, crawl_blobs
 from evidence.screenshot import Screenshot, chromium_version
 from evidence.store import EvidenceStore
-from storage.db import create_db_engine, session_factory
+from storage.db import worker_sessions
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from sqlalchemy.orm import Session, sessionmaker
-
     from crawler.items import ListingItem
     from evidence.warc import CapturedExchange
-
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,14 +38,9 @@ class CaptureJob:
     crawl_run_id: int | None
 
 
-@lru_cache(maxsize=4)
-def _sessions(database_url: str) -> sessionmaker[Session]:
-    return session_factory(create_db_engine(database_url))
-
-
 def already_captured(database_url: str, snapshot_id: int) -> bool:
     """Runs in the worker: whether the snapshot's crawl capture is already recorded."""
-    with _sessions(database_url)() as session:
+    with worker_sessions(database_url)() as session:
         return capture_exists(session, snapshot_id)
 
 
@@ -77,7 +57,7 @@ def record_capture(job: CaptureJob) -> tuple[bool, int]:
     if job.exchange.from_browser and job.screenshot is None:
         chromium = chromium_version(job.chromium_path)
     blobs = crawl_blobs(item, job.exchange, job.screenshot, chromium=chromium)
-    with _sessions(job.database_url).begin() as session:
+    with worker_sessions(job.database_url).begin() as session:
         outcome = capture_listing(
             session,
             EvidenceStore(job.store_root),
@@ -108,28 +88,3 @@ def record_captures(jobs: list[CaptureJob]) -> list[tuple[bool, int] | CaptureFa
         except Exception as exc:
             outcomes.append(CaptureFailed(f"capture of {job.item.url} failed: {exc!r}"))
     return outcomes
-
-
-class EvidenceWorker:
-    """The worker process, started on first use; a crashed worker is replaced on the next job."""
-
-    def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        pool = self._pool
-        try:
-            return await asyncio.wrap_future(pool.submit(fn, *args))
-        except BrokenProcessPool:
-            logger.error("the evidence worker process died; starting a new one for the next capture")
-            if self._pool is pool:
-                self._pool = None
-            pool.shutdown(wait=False)
-            raise
-
-    def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None

@@ -2,16 +2,14 @@
 
 Spiders only parse; these components clean each `ListingItem`, score it against the device
 catalog and write it to the database. The store step never blocks the reactor: items are
-gathered into small batches (`crawler.batching.Batcher`) and written by one worker thread,
-each batch one transaction.
+gathered into small batches (`crawler.batching.Batcher`) and written by a worker process
+(`crawler.worker_process`), each batch one transaction.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
@@ -23,7 +21,8 @@ from crawler.failures import record_error
 from crawler.health import record_item_fields
 from crawler.items import ListingItem
 from crawler.normalise import canonical_url, clean_text, normalise_currency
-from storage.db import session_factory, upgrade_database
+from crawler.worker_process import WorkerProcess
+from storage.db import upgrade_database, worker_sessions
 from storage.repository import StoreSummary, store_listings
 
 if TYPE_CHECKING:
@@ -97,8 +96,53 @@ class MatchListingPipeline:
         return item
 
 
+@dataclass(frozen=True)
+class StoredBatch:
+    """What `store_listing_batch` did with each listing of a batch, in order."""
+
+    rows: list[tuple[int | None, int | None]]  # listing id and snapshot id; None when not stored
+    problems: list[str | None]  # None when stored, else what went wrong
+    summary: StoreSummary
+    one_by_one: bool  # the batch failed as a whole and was stored listing by listing
+
+
+def store_listing_batch(database_url: str, items: list[ListingItem], run_id: int | None) -> StoredBatch:
+    """Runs in the store worker process: the batch in one transaction, or item by item on error."""
+    sessions = worker_sessions(database_url)
+    try:
+        with sessions.begin() as session:
+            summary = store_listings(session, items, run_id)
+        rows = [(item.listing_id, item.snapshot_id) for item in items]
+        return StoredBatch(rows, [None] * len(items), summary, one_by_one=False)
+    except Exception:
+        pass
+    rows = []
+    problems: list[str | None] = []
+    total = StoreSummary()
+    for item in items:
+        item.listing_id = item.snapshot_id = None
+        try:
+            with sessions.begin() as session:
+                done = store_listings(session, [item], run_id)
+            total = StoreSummary(
+                total.listings + done.listings,
+                total.snapshots_created + done.snapshots_created,
+                total.hits_written + done.hits_written,
+            )
+            problems.append(None)
+        except Exception as exc:
+            item.listing_id = item.snapshot_id = None  # set before the transaction rolled back
+            problems.append(repr(exc))
+        rows.append((item.listing_id, item.snapshot_id))
+    return StoredBatch(rows, problems, total, one_by_one=True)
+
+
 class StoreListingPipeline:
-    """Write listings, snapshots and hits idempotently, off the reactor thread."""
+    """Write listings, snapshots and hits idempotently, in a worker process beside the reactor.
+
+    One worker: SQLite allows one writer at a time anyway, and ordering per crawl keeps the
+    upserts' "later observation wins" rule simple.
+    """
 
     def __init__(self, crawler: Crawler, database_url: str, batch_size: int, delay: float) -> None:
         self.crawler = crawler
@@ -106,7 +150,7 @@ class StoreListingPipeline:
         self.database_url = database_url
         self.batch_size = batch_size
         self.delay = delay
-        self._executor: ThreadPoolExecutor | None = None
+        self._worker: WorkerProcess | None = None
         self._batcher: Batcher[ListingItem, None] | None = None
 
     @classmethod
@@ -122,12 +166,9 @@ class StoreListingPipeline:
         )
 
     def open_spider(self) -> None:
-        engine = upgrade_database(self.database_url)
-        self._sessions = session_factory(engine)
-        # One writer thread: SQLite allows one writer at a time anyway, and ordering
-        # per process keeps the upserts' "later observation wins" rule simple.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thumbwatch-store")
-        self._batcher = Batcher(self._write_in_thread, self.batch_size, self.delay)
+        upgrade_database(self.database_url)
+        self._worker = WorkerProcess("store")
+        self._batcher = Batcher(self._write, self.batch_size, self.delay)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ListingItem):
@@ -136,40 +177,36 @@ class StoreListingPipeline:
         try:
             await self._batcher.submit(item)
         except Exception as exc:
-            record_error(self.stats, "store", item.url, repr(exc))
-            raise DropItem(f"could not store {item.url}: {exc!r}") from exc
+            record_error(self.stats, "store", item.url, str(exc))
+            raise DropItem(f"could not store {item.url}: {exc}") from exc
         return item
 
-    async def _write_in_thread(self, items: list[ListingItem]) -> list[BaseException | None]:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._write, items)
-
-    def _write(self, items: Sequence[ListingItem]) -> list[BaseException | None]:
-        """Runs in the writer thread: the batch in one transaction, or item by item on error."""
+    async def _write(self, items: list[ListingItem]) -> list[StoreFailed | None]:
+        assert self._worker is not None
         run_id = self.stats.get_value("thumbwatch/crawl_run_id")
-        try:
-            with self._sessions.begin() as session:
-                self._count(store_listings(session, items, run_id))
-            return [None] * len(items)
-        except Exception:
-            logger.warning("batch of %d listings failed; storing them one by one", len(items))
-        outcomes: list[BaseException | None] = []
-        for item in items:
-            try:
-                with self._sessions.begin() as session:
-                    self._count(store_listings(session, [item], run_id))
-                outcomes.append(None)
-            except Exception as exc:
-                logger.error("could not store listing %s: %r", item.url, exc)
-                outcomes.append(exc)
+        # The page bodies stay here: the evidence pipeline needs them, the store does not.
+        sent = [replace(item, exchange=None) for item in items]
+        batch = await self._worker.run(store_listing_batch, self.database_url, sent, run_id)
+        if batch.one_by_one:
+            logger.warning("batch of %d listings failed; stored them one by one", len(items))
+        for item, (listing_id, snapshot_id) in zip(items, batch.rows, strict=True):
+            item.listing_id, item.snapshot_id = listing_id, snapshot_id
+        self.stats.inc_value("thumbwatch/items_stored", batch.summary.listings)
+        self.stats.inc_value("thumbwatch/snapshots_created", batch.summary.snapshots_created)
+        self.stats.inc_value("thumbwatch/hits_stored", batch.summary.hits_written)
+        outcomes: list[StoreFailed | None] = []
+        for item, problem in zip(items, batch.problems, strict=True):
+            if problem is not None:
+                logger.error("could not store listing %s: %s", item.url, problem)
+            outcomes.append(None if problem is None else StoreFailed(problem))
         return outcomes
-
-    def _count(self, summary: StoreSummary) -> None:
-        self.stats.inc_value("thumbwatch/items_stored", summary.listings)
-        self.stats.inc_value("thumbwatch/snapshots_created", summary.snapshots_created)
-        self.stats.inc_value("thumbwatch/hits_stored", summary.hits_written)
 
     async def close_spider(self) -> None:
         if self._batcher is not None:
             await self._batcher.drain()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+        if self._worker is not None:
+            self._worker.shutdown()
+
+
+class StoreFailed(Exception):
+    """A listing the store worker could not write (carries the error's text across processes)."""

@@ -96,6 +96,12 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+@lru_cache(maxsize=8)
+def worker_sessions(url: str) -> sessionmaker[Session]:
+    """The sessions of a worker process that writes to an already upgraded database."""
+    return session_factory(create_db_engine(url))
+
+
 def _alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

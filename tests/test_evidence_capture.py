@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.config import get_settings
 from crawler.evidence_pipeline import EvidenceSettings
-from crawler.evidence_worker import CaptureFailed, CaptureJob, EvidenceWorker, record_captures
+from crawler.evidence_worker import CaptureFailed, CaptureJob, record_captures
 from crawler.items import ListingItem
 from crawler.runner import scrapy_settings
+from crawler.worker_process import WorkerProcess
 from evidence.capture import capture_listing, crawl_blobs, listing_captures
 from evidence.custody import custody_entries, verify_chain
 from evidence.screenshot import PageScreenshotter, Screenshot, ScreenshotFailed
@@ -298,7 +299,7 @@ def test_worker_batch_captures_each_job_on_its_own(
 
 def test_a_dead_worker_process_fails_its_batch_and_is_replaced(tmp_path: Path) -> None:
     async def main() -> tuple[object, int]:
-        worker = EvidenceWorker()
+        worker = WorkerProcess("test")
         try:
             dead = await asyncio.gather(worker.run(os._exit, 3), return_exceptions=True)
             return dead[0], await worker.run(abs, -7)

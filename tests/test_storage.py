@@ -218,3 +218,27 @@ def test_concurrent_writers_create_no_duplicates(database_url: str) -> None:
     with session_factory(create_db_engine(database_url))() as session:
         last_seen = set(session.scalars(select(Listing.last_seen)))
     assert last_seen == {T0 + timedelta(minutes=2)}
+
+
+def test_store_worker_batch_sets_row_ids_and_stores_the_rest_when_one_listing_fails(
+    database_url: str,
+) -> None:
+    from crawler.pipelines import store_listing_batch
+
+    engine = upgrade_database(database_url)
+    good, other = make_item("G1"), make_item("G2", title="Zanco tiny t1")
+    whole = store_listing_batch(database_url, [good, other], None)
+    assert whole.problems == [None, None] and not whole.one_by_one
+    assert all(listing and snapshot for listing, snapshot in whole.rows)
+    assert whole.summary.listings == 2
+
+    broken = make_item("B1")
+    broken.title = None  # type: ignore[assignment]  # listings.title is NOT NULL
+    again = store_listing_batch(database_url, [make_item("G3"), broken, make_item("G1")], None)
+    assert again.one_by_one
+    assert again.problems[0] is None and again.problems[2] is None
+    assert again.problems[1] is not None and "title" in again.problems[1].lower()
+    assert again.rows[1] == (None, None)
+    assert again.rows[2] == whole.rows[0]  # the same listing, unchanged: the same rows
+    with session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Listing)) == 3
