@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evidence.capture import capture_exists, capture_listing, crawl_blobs
+from evidence.capture import EvidenceBlob, capture_exists, capture_listing, crawl_blobs
 from evidence.screenshot import Screenshot, chromium_version
 from evidence.store import EvidenceStore
 from storage.db import worker_sessions
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from crawler.items import ListingItem
     from evidence.warc import CapturedExchange
 
@@ -44,31 +46,32 @@ def already_captured(database_url: str, snapshot_id: int) -> bool:
         return capture_exists(session, snapshot_id)
 
 
-def record_capture(job: CaptureJob) -> tuple[bool, int]:
-    """Runs in the worker: build the blobs and record the capture in one transaction.
+def _record_capture(session: Session, job: CaptureJob) -> tuple[bool, int]:
+    """Build the blobs and record the capture in `session`'s transaction.
 
-    Returns (created, blobs reused); a snapshot captured already is left as it is.
+    Returns (created, blobs reused); a snapshot captured already is left as it is, and its
+    blobs are not even built.
     """
     item = job.item
     assert item.listing_id is not None and item.snapshot_id is not None
-    if already_captured(job.database_url, item.snapshot_id):
-        return False, 0
-    chromium = None
-    if job.exchange.from_browser and job.screenshot is None:
-        chromium = chromium_version(job.chromium_path)
-    blobs = crawl_blobs(item, job.exchange, job.screenshot, chromium=chromium)
-    with worker_sessions(job.database_url).begin() as session:
-        outcome = capture_listing(
-            session,
-            EvidenceStore(job.store_root),
-            listing_id=item.listing_id,
-            snapshot_id=item.snapshot_id,
-            url=item.url,
-            blobs=blobs,
-            captured_by=job.captured_by,
-            crawl_run_id=job.crawl_run_id,
-            details={"screenshot_error": job.screenshot_problem} if job.screenshot_problem else None,
-        )
+
+    def blobs() -> list[EvidenceBlob]:
+        chromium = None
+        if job.exchange.from_browser and job.screenshot is None:
+            chromium = chromium_version(job.chromium_path)
+        return crawl_blobs(item, job.exchange, job.screenshot, chromium=chromium)
+
+    outcome = capture_listing(
+        session,
+        EvidenceStore(job.store_root),
+        listing_id=item.listing_id,
+        snapshot_id=item.snapshot_id,
+        url=item.url,
+        blobs=blobs,
+        captured_by=job.captured_by,
+        crawl_run_id=job.crawl_run_id,
+        details={"screenshot_error": job.screenshot_problem} if job.screenshot_problem else None,
+    )
     return outcome.created, outcome.reused_blobs
 
 
@@ -77,14 +80,20 @@ class CaptureFailed(Exception):
 
 
 def record_captures(jobs: list[CaptureJob]) -> list[tuple[bool, int] | CaptureFailed]:
-    """Runs in the worker: `record_capture` for each job, each in its own transaction.
+    """Runs in the worker: every job of a batch in one transaction, each in its own savepoint.
 
-    A failure fails its own job only; it comes back as a `CaptureFailed` naming the URL.
+    A failure rolls back and fails its own job only; it comes back as a `CaptureFailed` naming
+    the URL. One transaction per batch rather than per capture: on SQLite each one takes the
+    write lock and writes the log.
     """
     outcomes: list[tuple[bool, int] | CaptureFailed] = []
-    for job in jobs:
-        try:
-            outcomes.append(record_capture(job))
-        except Exception as exc:
-            outcomes.append(CaptureFailed(f"capture of {job.item.url} failed: {exc!r}"))
+    if not jobs:
+        return outcomes
+    with worker_sessions(jobs[0].database_url).begin() as session:
+        for job in jobs:
+            try:
+                with session.begin_nested():
+                    outcomes.append(_record_capture(session, job))
+            except Exception as exc:
+                outcomes.append(CaptureFailed(f"capture of {job.item.url} failed: {exc!r}"))
     return outcomes

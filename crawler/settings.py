@@ -20,7 +20,7 @@ ROBOTSTXT_OBEY = _config.obey_robots
 CONCURRENT_REQUESTS = 16
 # Scrapy starts this many tasks for every response, however few outputs it has; our pages give
 # one listing or a page of links, and 100 tasks per page kept tens of thousands of them alive
-# while items waited for their store batch (a third of a crawl's CPU went to collecting them).
+# while items waited for their store batch (a fifth of a crawl's CPU went to collecting them).
 CONCURRENT_ITEMS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = _config.concurrent_requests_per_domain
 DOWNLOAD_DELAY = _config.download_delay

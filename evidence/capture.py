@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from evidence.custody import Clock, append_custody
@@ -185,7 +185,7 @@ def capture_listing(
     listing_id: int,
     snapshot_id: int,
     url: str,
-    blobs: Sequence[EvidenceBlob],
+    blobs: Sequence[EvidenceBlob] | Callable[[], Sequence[EvidenceBlob]],
     captured_by: str,
     crawl_run_id: int | None = None,
     purpose: str = CRAWL_PURPOSE,
@@ -194,13 +194,16 @@ def capture_listing(
 ) -> CaptureOutcome:
     """Record `blobs` as the capture of one listing snapshot, inside the caller's transaction.
 
+    `blobs` may be a function building them, called only when the snapshot has no capture yet.
     `details` (e.g. why a screenshot is missing) go into the custody entry.
     """
+    if capture_exists(session, snapshot_id, purpose):
+        return _existing(session, snapshot_id, purpose)
+    if callable(blobs):
+        blobs = blobs()
     kinds = [blob.kind for blob in blobs]
     if len(set(kinds)) != len(kinds):
         raise ValueError(f"listing {listing_id}: evidence kinds repeat in one capture: {kinds}")
-    if capture_exists(session, snapshot_id, purpose):
-        return _existing(session, snapshot_id, purpose)
     captured_at: datetime = clock().astimezone(UTC)
     stored = [(blob, store.put(blob.data)) for blob in blobs]
     inserted = session.execute(
@@ -219,19 +222,23 @@ def capture_listing(
     ).scalar()
     if inserted is None:  # another process captured this snapshot since the check above
         return _existing(session, snapshot_id, purpose)
-    session.add_all(
-        EvidenceItem(
-            capture_id=inserted,
-            kind=blob.kind,
-            sha256=kept.sha256,
-            size=kept.size,
-            media_type=blob.media_type,
-            captured_at=captured_at,
-            source_url=blob.source_url,
-            tool_name=blob.tool_name,
-            tool_version=blob.tool_version,
-        )
-        for blob, kept in stored
+    # A Core insert of all the items at once: the ORM's unit of work costs more than the rows.
+    session.execute(
+        insert(EvidenceItem),
+        [
+            {
+                "capture_id": inserted,
+                "kind": blob.kind,
+                "sha256": kept.sha256,
+                "size": kept.size,
+                "media_type": blob.media_type,
+                "captured_at": captured_at,
+                "source_url": blob.source_url,
+                "tool_name": blob.tool_name,
+                "tool_version": blob.tool_version,
+            }
+            for blob, kept in stored
+        ],
     )
     hashes = {blob.kind: kept.sha256 for blob, kept in stored}
     append_custody(
