@@ -46,7 +46,7 @@ def already_captured(database_url: str, snapshot_id: int) -> bool:
         return capture_exists(session, snapshot_id)
 
 
-def _record_capture(session: Session, job: CaptureJob) -> tuple[bool, int]:
+def _record_capture(session: Session, store: EvidenceStore, job: CaptureJob) -> tuple[bool, int]:
     """Build the blobs and record the capture in `session`'s transaction.
 
     Returns (created, blobs reused); a snapshot captured already is left as it is, and its
@@ -63,7 +63,7 @@ def _record_capture(session: Session, job: CaptureJob) -> tuple[bool, int]:
 
     outcome = capture_listing(
         session,
-        EvidenceStore(job.store_root),
+        store,
         listing_id=item.listing_id,
         snapshot_id=item.snapshot_id,
         url=item.url,
@@ -83,17 +83,20 @@ def record_captures(jobs: list[CaptureJob]) -> list[tuple[bool, int] | CaptureFa
     """Runs in the worker: every job of a batch in one transaction, each in its own savepoint.
 
     A failure rolls back and fails its own job only; it comes back as a `CaptureFailed` naming
-    the URL. One transaction per batch rather than per capture: on SQLite each one takes the
-    write lock and writes the log.
+    the URL. One transaction and one sync of the blobs per batch rather than per capture: each
+    transaction takes SQLite's write lock and writes its log, and each fsync waits on the disk.
     """
     outcomes: list[tuple[bool, int] | CaptureFailed] = []
     if not jobs:
         return outcomes
-    with worker_sessions(jobs[0].database_url).begin() as session:
+    store = EvidenceStore(jobs[0].store_root)
+    # Contexts leave in reverse: the blobs reach the disk and get their names before the rows
+    # naming them commit.
+    with worker_sessions(jobs[0].database_url).begin() as session, store.deferred_sync():
         for job in jobs:
             try:
                 with session.begin_nested():
-                    outcomes.append(_record_capture(session, job))
+                    outcomes.append(_record_capture(session, store, job))
             except Exception as exc:
                 outcomes.append(CaptureFailed(f"capture of {job.item.url} failed: {exc!r}"))
     return outcomes

@@ -11,7 +11,7 @@ Downloads go through ``crawler.engine.download_async``: the same downloader as p
 same per-site slots, delays, AutoThrottle, robots.txt, User-Agent, retries and block detection.
 Scrapy's ``MediaPipeline``/``FilesPipeline`` are not used: their hooks run on the reactor
 thread and synchronously, while we need a database lookup before the downloads (what is already
-hashed) and a database write after them, both in a worker thread as the store step does; their
+hashed) and a database write after them, both off the reactor as the store step does; their
 file store keys files by URL hash, where evidence lives content-addressed by SHA-256 in
 `evidence.store`; and they keep every result in memory for the whole crawl.
 

@@ -62,6 +62,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.CrawlRunExtension": 100,
+    "crawler.heap.FreezeStartupHeap": 900,
 }
 
 # thumbwatch's own components

@@ -1,8 +1,11 @@
 """The content-addressed evidence store: each blob is a read-only file named by its SHA-256.
 
 A blob is written once and never rewritten: storing bytes that are already there reuses the
-existing file. Writes go to a temporary file that is hard-linked into place, so a crash
-leaves no half-written blob and two processes storing the same bytes cannot clash.
+existing file. Writes go to a temporary file that is flushed to disk and only then hard-linked
+into place, so a crash leaves no half-written blob under a blob's name, and two processes
+storing the same bytes cannot clash. Within `EvidenceStore.deferred_sync()` (the crawl's
+evidence worker, a batch of captures at a time) the blobs are flushed together by one sync
+of the file system at the end of the block instead of one fsync each, then linked.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +34,8 @@ class EvidenceStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        # While deferring: blob path -> its written but not yet synced temporary file.
+        self._unsynced: dict[Path, str] | None = None
 
     def path_for(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -40,24 +46,57 @@ class EvidenceStore:
         """Store `data` (or reuse the identical blob already stored)."""
         sha256 = hashlib.sha256(data).hexdigest()
         path = self.path_for(sha256)
-        if path.exists():
+        if path.exists() or (self._unsynced is not None and path in self._unsynced):
             return StoredBlob(sha256, len(data), path, reused=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if self._unsynced is None:
+                    handle.flush()
+                    os.fsync(handle.fileno())
             os.chmod(temp, 0o444)
-            try:
-                os.link(temp, path)
-                reused = False
-            except FileExistsError:
-                reused = True  # another process stored the same bytes meanwhile
+            if self._unsynced is not None:
+                self._unsynced[path] = temp
+                return StoredBlob(sha256, len(data), path, reused=False)
+            reused = self._link(temp, path)
         finally:
-            os.unlink(temp)
+            if self._unsynced is None or path not in self._unsynced:
+                os.unlink(temp)
         return StoredBlob(sha256, len(data), path, reused)
+
+    @staticmethod
+    def _link(temp: str, path: Path) -> bool:
+        """Give the written file its blob name; True when the name was taken meanwhile."""
+        try:
+            os.link(temp, path)
+            return False
+        except FileExistsError:
+            return True  # another process stored the same bytes meanwhile
+
+    @contextmanager
+    def deferred_sync(self) -> Iterator[None]:
+        """Blobs put within the block get their names when it ends, after one sync to disk.
+
+        Leave the block before committing rows that name its blobs. If the block fails, its
+        blobs are discarded. A blob put within reports ``reused=False`` even if another process
+        stores the same bytes before the block ends (the bytes are the same either way).
+        """
+        if self._unsynced is not None:
+            raise RuntimeError("deferred_sync blocks do not nest")
+        unsynced: dict[Path, str] = {}
+        self._unsynced = unsynced
+        try:
+            yield
+            if unsynced:
+                os.sync()  # one flush of every file written in the block
+                for path, temp in unsynced.items():
+                    self._link(temp, path)
+        finally:
+            self._unsynced = None
+            for temp in unsynced.values():
+                os.unlink(temp)
 
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()

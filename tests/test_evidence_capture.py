@@ -293,6 +293,9 @@ def test_worker_batch_captures_each_job_on_its_own(
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Capture)) == 2
         assert verify_chain(custody_entries(session)) == []
+        named = session.scalars(select(EvidenceItem.sha256)).all()
+    assert len(named) == 4 and all(store.digest_of(sha) == sha for sha in named)
+    assert not list(store.root.glob("??/.incoming-*"))
     # The same jobs again capture nothing new.
     assert record_captures([_job(database_url, store, good)]) == [(False, 0)]
 

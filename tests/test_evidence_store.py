@@ -41,6 +41,42 @@ def test_storing_the_same_bytes_again_reuses_the_blob_without_rewriting_it(tmp_p
     assert not [p for p in first.path.parent.iterdir() if p.name.startswith(".incoming")]
 
 
+def _incoming(store: EvidenceStore) -> list[Path]:
+    return [p for p in store.root.glob("??/.incoming-*")]
+
+
+def test_deferred_blobs_get_their_names_only_when_the_block_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EvidenceStore(tmp_path)
+    kept = store.put(b"already there")
+    syncs: list[int] = []
+    monkeypatch.setattr(os, "sync", lambda: syncs.append(1))
+    monkeypatch.setattr(os, "fsync", lambda fd: pytest.fail("no fsync per blob while deferring"))
+    with store.deferred_sync():
+        first = store.put(b"warc bytes")
+        again = store.put(b"warc bytes")
+        old = store.put(b"already there")
+        assert not first.reused and again.reused and old.reused and old.path == kept.path
+        assert not first.path.exists() and len(_incoming(store)) == 1
+        assert syncs == []
+    assert syncs == [1]
+    assert first.path.read_bytes() == b"warc bytes"
+    assert oct(first.path.stat().st_mode & 0o777) == oct(0o444)
+    assert _incoming(store) == []
+
+
+def test_a_failed_deferred_block_names_no_blob_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path)
+    with pytest.raises(RuntimeError, match="capture failed"), store.deferred_sync():
+        lost = store.put(b"never committed")
+        raise RuntimeError("capture failed")
+    assert not lost.path.exists() and _incoming(store) == []
+    assert list(store.blobs()) == []
+    with store.deferred_sync(), pytest.raises(RuntimeError, match="do not nest"), store.deferred_sync():
+        pass
+
+
 def test_an_altered_blob_no_longer_matches_its_name(tmp_path: Path) -> None:
     store = EvidenceStore(tmp_path)
     blob = store.put(b"original")
