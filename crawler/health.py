@@ -41,11 +41,37 @@ class HealthThresholds:
     fill_floor: float = 0.5  # fields filled less often than this usually are not judged
 
 
-def record_item_fields(stats: StatsCollector, item: ListingItem) -> None:
-    stats.inc_value(f"{PREFIX}items")
-    for name in HEALTH_FIELDS:
-        if getattr(item, name) not in (None, "", [], {}):
-            stats.inc_value(f"{PREFIX}filled/{name}")
+class ItemFieldCounter:
+    """Counts items and their filled fields, adding them to the crawl's stats in batches.
+
+    Scrapy's stats collector costs microseconds a call (it checks each call for a deprecated
+    argument); eight calls per item were a noticeable share of a crawl's CPU, so the counts
+    gather here and reach the stats every `every` items and on `flush`.
+    """
+
+    def __init__(self, stats: StatsCollector, every: int = 100) -> None:
+        self.stats = stats
+        self.every = every
+        self._items = 0
+        self._filled = dict.fromkeys(HEALTH_FIELDS, 0)
+
+    def record(self, item: ListingItem) -> None:
+        self._items += 1
+        for name in HEALTH_FIELDS:
+            if getattr(item, name) not in (None, "", [], {}):
+                self._filled[name] += 1
+        if self._items >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._items:
+            return
+        self.stats.inc_value(f"{PREFIX}items", self._items)
+        for name, count in self._filled.items():
+            if count:
+                self.stats.inc_value(f"{PREFIX}filled/{name}", count)
+        self._items = 0
+        self._filled = dict.fromkeys(HEALTH_FIELDS, 0)
 
 
 def record_results_page(stats: StatsCollector, cards: int) -> None:

@@ -18,7 +18,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.batching import Batcher
 from crawler.failures import record_error
-from crawler.health import record_item_fields
+from crawler.health import ItemFieldCounter
 from crawler.items import ListingItem
 from crawler.normalise import canonical_url, clean_text, normalise_currency
 from crawler.worker_process import WorkerProcess
@@ -36,10 +36,14 @@ class NormaliseListingPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
+        self.fields = ItemFieldCounter(crawler.stats)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
+
+    def close_spider(self) -> None:
+        self.fields.flush()
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ListingItem):
@@ -57,7 +61,7 @@ class NormaliseListingPipeline:
         item.attributes = {clean_text(k): clean_text(v) for k, v in item.attributes.items()}
         item.image_urls = list(dict.fromkeys(u.strip() for u in item.image_urls if u.strip()))
         item.fetched_at = item.fetched_at.astimezone(UTC)
-        record_item_fields(self.stats, item)
+        self.fields.record(item)
         return item
 
     @staticmethod

@@ -74,3 +74,29 @@ def test_a_layout_change_marks_the_run_degraded(tmp_path: Path) -> None:
         "currency filled in 0% of listings vs 100% in recent runs"
     )
     assert "site layout changed?" in run_cli(tmp_path, "runs").stdout
+
+
+def test_item_field_counter_adds_its_counts_in_batches_and_on_flush() -> None:
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler.health import ItemFieldCounter
+    from tests.factories import make_item
+
+    stats = MemoryStatsCollector(get_crawler())
+    counter = ItemFieldCounter(stats, every=2)
+    bare = make_item("B1")
+    bare.price, bare.image_urls, bare.attributes = None, [], {}
+    counter.record(make_item("A1"))
+    assert stats.get_value("thumbwatch/health/items") is None  # not yet a batch
+    counter.record(bare)
+    counter.record(make_item("A2"))
+    assert stats.get_value("thumbwatch/health/items") == 2
+    counter.flush()
+    counter.flush()  # nothing left: adds nothing
+    assert stats.get_value("thumbwatch/health/items") == 3
+    assert stats.get_value("thumbwatch/health/filled/title") == 3
+    assert stats.get_value("thumbwatch/health/filled/price") == 2
+    assert stats.get_value("thumbwatch/health/filled/image_urls") == 2
+    assert stats.get_value("thumbwatch/health/filled/attributes") == 2
+    assert stats.get_value("thumbwatch/health/filled/seller_name") == 3
