@@ -261,8 +261,8 @@ state (nothing changed: no snapshot, no capture, only `last_seen`).
 
 First crawl at **{100 * crawl["ratio"]:.0f}%** of bare Scrapy's pages/s (target: at least 70%: {first_ok});
 recrawl at **{100 * crawl["recrawl_ratio"]:.0f}%** ({recrawl_ok}).
-CPU is the crawl process's own and its evidence worker process's (user + system); the sandbox
-server runs in the benchmark process. Wall time is the whole crawl process, start-up included
+CPU is the crawl process's own and its store and evidence worker processes' (user + system); the
+sandbox server runs in the benchmark process. Wall time is the whole crawl process, start-up included
 (imports, the database check, loading the catalog).
 
 ## Matcher throughput
