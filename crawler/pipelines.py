@@ -107,7 +107,7 @@ class StoredBatch:
     rows: list[tuple[int | None, int | None]]  # listing id and snapshot id; None when not stored
     problems: list[str | None]  # None when stored, else what went wrong
     summary: StoreSummary
-    one_by_one: bool  # the batch failed as a whole and was stored listing by listing
+    batch_problem: str | None = None  # why the batch failed as a whole (then stored one by one)
 
 
 def store_listing_batch(database_url: str, items: list[ListingItem], run_id: int | None) -> StoredBatch:
@@ -117,9 +117,9 @@ def store_listing_batch(database_url: str, items: list[ListingItem], run_id: int
         with sessions.begin() as session:
             summary = store_listings(session, items, run_id)
         rows = [(item.listing_id, item.snapshot_id) for item in items]
-        return StoredBatch(rows, [None] * len(items), summary, one_by_one=False)
-    except Exception:
-        pass
+        return StoredBatch(rows, [None] * len(items), summary)
+    except Exception as exc:
+        batch_problem = repr(exc)
     rows = []
     problems: list[str | None] = []
     total = StoreSummary()
@@ -138,7 +138,7 @@ def store_listing_batch(database_url: str, items: list[ListingItem], run_id: int
             item.listing_id = item.snapshot_id = None  # set before the transaction rolled back
             problems.append(repr(exc))
         rows.append((item.listing_id, item.snapshot_id))
-    return StoredBatch(rows, problems, total, one_by_one=True)
+    return StoredBatch(rows, problems, total, batch_problem)
 
 
 class StoreListingPipeline:
@@ -191,8 +191,10 @@ class StoreListingPipeline:
         # The page bodies stay here: the evidence pipeline needs them, the store does not.
         sent = [replace(item, exchange=None) for item in items]
         batch = await self._worker.run(store_listing_batch, self.database_url, sent, run_id)
-        if batch.one_by_one:
-            logger.warning("batch of %d listings failed; stored them one by one", len(items))
+        if batch.batch_problem is not None:
+            logger.warning(
+                "batch of %d listings failed (%s); stored them one by one", len(items), batch.batch_problem
+            )
         for item, (listing_id, snapshot_id) in zip(items, batch.rows, strict=True):
             item.listing_id, item.snapshot_id = listing_id, snapshot_id
         self.stats.inc_value("thumbwatch/items_stored", batch.summary.listings)

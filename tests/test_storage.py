@@ -228,14 +228,14 @@ def test_store_worker_batch_sets_row_ids_and_stores_the_rest_when_one_listing_fa
     engine = upgrade_database(database_url)
     good, other = make_item("G1"), make_item("G2", title="Zanco tiny t1")
     whole = store_listing_batch(database_url, [good, other], None)
-    assert whole.problems == [None, None] and not whole.one_by_one
+    assert whole.problems == [None, None] and whole.batch_problem is None
     assert all(listing and snapshot for listing, snapshot in whole.rows)
     assert whole.summary.listings == 2
 
     broken = make_item("B1")
     broken.title = None  # type: ignore[assignment]  # listings.title is NOT NULL
     again = store_listing_batch(database_url, [make_item("G3"), broken, make_item("G1")], None)
-    assert again.one_by_one
+    assert again.batch_problem is not None
     assert again.problems[0] is None and again.problems[2] is None
     assert again.problems[1] is not None and "title" in again.problems[1].lower()
     assert again.rows[1] == (None, None)
