@@ -139,7 +139,7 @@ class EvidenceCapturePipeline:
         return item
 
     async def _capture(self, item: ListingItem, exchange: CapturedExchange) -> None:
-        assert self._worker is not None and self._store is not None and item.snapshot_id is not None
+        assert self._worker is not None and item.snapshot_id is not None
         screenshot, problem = None, None
         if self._screenshotter is not None:
             # Checked before the screenshot, the one costly step outside the worker.
@@ -153,8 +153,6 @@ class EvidenceCapturePipeline:
                 self._count("screenshot_failed")
                 logger.warning("%s (capturing without a screenshot)", problem)
         job = CaptureJob(
-            database_url=self.config.database_url,
-            store_root=self._store.root,
             item=item,
             exchange=exchange,
             screenshot=screenshot,
@@ -170,8 +168,8 @@ class EvidenceCapturePipeline:
             self._count("blobs_reused", reused)
 
     async def _record_batch(self, jobs: list[CaptureJob]) -> list[tuple[bool, int] | CaptureFailed]:
-        assert self._worker is not None
-        return await self._worker.run(record_captures, jobs)
+        assert self._worker is not None and self._store is not None
+        return await self._worker.run(record_captures, self.config.database_url, self._store.root, jobs)
 
     def _actor(self) -> str:
         spider = self.crawler.spider.name if self.crawler.spider is not None else "unknown"

@@ -27,10 +27,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CaptureJob:
-    """Everything the worker needs to capture one stored listing snapshot."""
+    """What the worker needs to capture one stored listing snapshot (besides where to write it)."""
 
-    database_url: str
-    store_root: Path
     item: ListingItem
     exchange: CapturedExchange
     screenshot: Screenshot | None
@@ -79,7 +77,9 @@ class CaptureFailed(Exception):
     """A capture that failed in the worker (carries the original error's text across processes)."""
 
 
-def record_captures(jobs: list[CaptureJob]) -> list[tuple[bool, int] | CaptureFailed]:
+def record_captures(
+    database_url: str, store_root: Path, jobs: list[CaptureJob]
+) -> list[tuple[bool, int] | CaptureFailed]:
     """Runs in the worker: every job of a batch in one transaction, each in its own savepoint.
 
     A failure rolls back and fails its own job only; it comes back as a `CaptureFailed` naming
@@ -87,12 +87,10 @@ def record_captures(jobs: list[CaptureJob]) -> list[tuple[bool, int] | CaptureFa
     transaction takes SQLite's write lock and writes its log, and each fsync waits on the disk.
     """
     outcomes: list[tuple[bool, int] | CaptureFailed] = []
-    if not jobs:
-        return outcomes
-    store = EvidenceStore(jobs[0].store_root)
+    store = EvidenceStore(store_root)
     # Contexts leave in reverse: the blobs reach the disk and get their names before the rows
     # naming them commit.
-    with worker_sessions(jobs[0].database_url).begin() as session, store.deferred_sync():
+    with worker_sessions(database_url).begin() as session, store.deferred_sync():
         for job in jobs:
             try:
                 with session.begin_nested():

@@ -1,12 +1,12 @@
 """The extension that keeps the objects a crawl builds at start-up out of garbage collection.
 
-Before the first page, a thumbwatch crawl process holds a quarter of a million objects that live
-as long as it does: modules, the device catalog and the matcher's indexes, the ORM's metadata.
+Before the first page, a thumbwatch crawl process holds about 200,000 objects that live as long
+as it does: modules, the device catalog and the matcher's indexes, the ORM's metadata.
 Every full collection of the cyclic garbage collector walked all of them again, and a first
-crawl of a site ran twenty of those (two to three seconds of a half-minute crawl). When the
-spider opens, and every pipeline has built what it needs, `gc.freeze()` moves them to the
-permanent generation, which collections skip; what the crawl allocates afterwards is collected
-as before.
+crawl of the benchmark's sandbox ran about twenty of those (two to three seconds of a
+half-minute crawl). When the spider opens, and every pipeline has built what it needs,
+`gc.freeze()` moves them to the permanent generation, which collections skip; what the crawl
+allocates afterwards is collected as before.
 """
 
 from __future__ import annotations

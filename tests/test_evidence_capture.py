@@ -265,10 +265,8 @@ def test_full_page_screenshot_and_failures_are_reported(page_server: tuple[str, 
     assert (datetime.now(UTC) - started).total_seconds() < 60
 
 
-def _job(database_url: str, store: EvidenceStore, item: ListingItem) -> CaptureJob:
+def _job(item: ListingItem) -> CaptureJob:
     return CaptureJob(
-        database_url=database_url,
-        store_root=store.root,
         item=item,
         exchange=exchange_for(item),
         screenshot=None,
@@ -287,7 +285,7 @@ def test_worker_batch_captures_each_job_on_its_own(
     other = stored_listing(sessions, external_id="other")
     missing = make_item(external_id="never-stored")
     missing.listing_id, missing.snapshot_id = 999_999, 999_999  # no such rows: the insert fails
-    outcomes = record_captures([_job(database_url, store, item) for item in (good, missing, other)])
+    outcomes = record_captures(database_url, store.root, [_job(item) for item in (good, missing, other)])
     assert outcomes[0] == (True, 0) and outcomes[2] == (True, 0)
     assert isinstance(outcomes[1], CaptureFailed) and "never-stored" in str(outcomes[1])
     with sessions() as session:
@@ -297,7 +295,7 @@ def test_worker_batch_captures_each_job_on_its_own(
     assert len(named) == 4 and all(store.digest_of(sha) == sha for sha in named)
     assert not list(store.root.glob("??/.incoming-*"))
     # The same jobs again capture nothing new.
-    assert record_captures([_job(database_url, store, good)]) == [(False, 0)]
+    assert record_captures(database_url, store.root, [_job(good)]) == [(False, 0)]
 
 
 def test_a_dead_worker_process_fails_its_batch_and_is_replaced(tmp_path: Path) -> None:
