@@ -1,5 +1,5 @@
 """``thumbwatch catalog``: list, show, validate, import and export the device catalog, and the
-import history. Registered by `crawler.cli` with ``app.add_typer(catalog_app, name="catalog")``.
+import history. `crawler.cli` loads `catalog_app` as the ``catalog`` command group (`LAZY_COMMANDS`).
 
 Every command works on the catalog in force (`active_catalog_path`). Exit codes as elsewhere:
 0 ok, 2 a usage error (unknown id, invalid file, bad format), each problem one line on stderr.
@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from crawler.catalog_store import active_catalog
+from crawler.cli import _state, err, fail
 from crawler.config import get_settings
 from crawler.output import OutputFormat, write_rows
 
@@ -47,8 +48,6 @@ class ExportFormat(StrEnum):
 
 def _guarded(fn: Callable[[], T]) -> T:
     """Run `fn`; a catalog, database or file error becomes exit 2 with one line per problem."""
-    # Imported late: crawler.cli imports this module to register it.
-    from crawler.cli import _state, err, fail
     from matching import CatalogError
     from storage.db import DatabaseError
 
@@ -110,7 +109,6 @@ def show(
     device_id: Annotated[str, typer.Argument(help="Device id (see `thumbwatch catalog list`).")],
 ) -> None:
     """Every fact of one device, each with its sources."""
-    from crawler.cli import fail
     from matching.catalog_io import device_record
 
     catalog = _guarded(active_catalog)
@@ -158,7 +156,6 @@ def import_(
 ) -> None:
     """Validate a catalog file and make it the catalog in force, all or nothing, on the record."""
     from crawler.catalog_store import default_importer, import_catalog
-    from crawler.cli import err
 
     settings = get_settings()
     record = _guarded(

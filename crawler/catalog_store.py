@@ -21,17 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from matching.catalog import Catalog, CatalogError, load_catalog
 from matching.catalog_io import device_record, export_catalog, read_catalog_file
 from matching.matcher import Matcher, get_matcher
-from storage.models import CatalogImport, utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from crawler.config import ThumbwatchSettings
+    from storage.models import CatalogImport
 
 __all__ = [
     "CatalogDiff",
@@ -147,6 +145,8 @@ def import_catalog(
     invalid; on a database error the pointer is left as it was. `home` defaults to the
     configured data directory.
     """
+    from storage.models import CatalogImport, utcnow  # the database only where it is written
+
     path = Path(path)
     catalog = read_catalog_file(path)
     if home is None:
@@ -201,4 +201,8 @@ def import_catalog(
 
 def list_imports(session: Session) -> list[CatalogImport]:
     """Every import record, oldest first."""
+    from sqlalchemy import select
+
+    from storage.models import CatalogImport
+
     return list(session.scalars(select(CatalogImport).order_by(CatalogImport.imported_at, CatalogImport.id)))

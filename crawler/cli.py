@@ -7,6 +7,7 @@ adds the traceback.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -14,13 +15,60 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.main
 from rich.console import Console
+from typer.core import TyperGroup
 
-from crawler import hit_filters
 from crawler.config import get_settings
 from crawler.output import OutputFormat, write_rows
 
+# Commands that live in modules of their own, as "module:attribute" (a command function or a
+# sub-command `typer.Typer`). They are imported only when run or listed by --help: importing them
+# all (the database models, Scrapy, the scheduler, the web app) took more than a second at every
+# start of every command.
+LAZY_COMMANDS = {
+    "hits": "crawler.hits_command:hits",
+    "eval": "crawler.eval_command:eval_command",
+    "rescore": "crawler.rescore:rescore_command",
+    "evidence": "crawler.evidence_command:evidence_command",
+    "catalog": "crawler.catalog_command:catalog_app",
+    "serve": "crawler.review_command:serve_command",
+    "users": "crawler.review_command:users_app",
+    "verify": "crawler.referral_command:verify_command",
+    "export": "crawler.referral_command:export_app",
+    "schedule": "crawler.schedule_command:schedule_app",
+    "followup": "crawler.followup_command:followup_command",
+    "similar": "crawler.similar_command:similar_command",
+}
+
+
+def _load_command(name: str) -> Any:
+    module, attribute = LAZY_COMMANDS[name].split(":")
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        command: Any = typer.main.get_group(target)
+    else:
+        single = typer.Typer()
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyCommandGroup(TyperGroup):
+    """The top-level group: `LAZY_COMMANDS` are loaded on first use."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in LAZY_COMMANDS if name not in self.commands)]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            self.add_command(_load_command(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
+    cls=LazyCommandGroup,
     add_completion=False,
     no_args_is_help=True,
     help="Find listings of contraband mini phones, match them to known devices, store them for takedowns.",
@@ -32,17 +80,6 @@ err = Console(stderr=True, soft_wrap=True)
 _state = {"verbose": False}
 
 SANDBOX_SPIDERS = ("sandbox_bazaar", "sandbox_jsmarket", "sandbox_shop")
-HIT_COLUMNS = (
-    "listing_id",
-    "marketplace",
-    "device",
-    "score",
-    "tier",
-    "price",
-    "currency",
-    "title",
-    "url",
-)
 
 
 class UsageProblem(Exception):
@@ -139,33 +176,6 @@ def _report_outcome(spider: str, outcome: Any) -> None:
         highlight=False,
         soft_wrap=True,
     )
-
-
-@app.command()
-def hits(
-    min_score: Annotated[int, typer.Option("--min-score", min=0, max=100)] = 0,
-    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
-    limit: Annotated[int | None, typer.Option(min=1)] = None,
-    marketplace: hit_filters.MarketplaceOption = None,
-    device: hit_filters.DeviceOption = None,
-    tier: hit_filters.TierOption = None,
-    status: hit_filters.StatusOption = None,
-    since: hit_filters.SinceOption = None,
-    until: hit_filters.UntilOption = None,
-) -> None:
-    """Flagged listings with their best device, score and tier."""
-    from crawler.catalog_store import active_catalog
-    from storage.repository import list_hits
-
-    filters = hit_filters.hit_filters(marketplace, device, tier, status, since, until)
-
-    def rows() -> list[dict[str, Any]]:
-        devices = {d.id for d in active_catalog().devices} if filters.devices else set()
-        with _sessions()() as session:
-            hit_filters.check_known(session, filters, devices)
-            return list_hits(session, min_score=min_score, limit=limit, filters=filters)
-
-    write_rows(guarded(rows), fmt, HIT_COLUMNS, title="hits")
 
 
 @app.command()
@@ -339,34 +349,6 @@ def bench(
     report = run_benchmarks(listings, matcher_listings, shared_dir, crawl_rounds, progress=err.print)
     output.write_text(report, encoding="utf-8")
     err.print(f"results written to {output}", highlight=False)
-
-
-def _register_commands() -> None:
-    """Commands that live in their own modules (they import this one lazily)."""
-    from crawler.catalog_command import catalog_app
-    from crawler.eval_command import eval_command
-    from crawler.evidence_command import evidence_command
-    from crawler.followup_command import followup_command
-    from crawler.referral_command import export_app, verify_command
-    from crawler.rescore import rescore_command
-    from crawler.review_command import serve_command, users_app
-    from crawler.schedule_command import schedule_app
-    from crawler.similar_command import similar_command
-
-    app.command("eval")(eval_command)
-    app.command("rescore")(rescore_command)
-    app.command("evidence")(evidence_command)
-    app.add_typer(catalog_app, name="catalog")
-    app.command("serve")(serve_command)
-    app.add_typer(users_app, name="users")
-    app.command("verify")(verify_command)
-    app.add_typer(export_app, name="export")
-    app.add_typer(schedule_app, name="schedule")
-    app.command("followup")(followup_command)
-    app.command("similar")(similar_command)
-
-
-_register_commands()
 
 
 @db_app.command("upgrade")

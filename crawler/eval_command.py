@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from crawler.cli import fail, guarded
 from matching.evaluation import Confusion, Error, EvaluationReport
 
 __all__ = ["eval_command", "render_report"]
@@ -83,9 +84,7 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object instead of tables.")] = False,
 ) -> None:
     """Measure the matcher on a labelled file: precision, recall, F1, per tier and language."""
-    # Imported here: crawler.cli registers this command, so a module-level import would be circular.
     from crawler.catalog_store import active_matcher
-    from crawler.cli import fail, guarded
     from matching.evaluation import evaluate_labels, read_label_file
     from matching.jsonlines import LineError
 

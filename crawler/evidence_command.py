@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
+from crawler.cli import UsageProblem, _sessions, err, guarded
 from crawler.output import OutputFormat, write_rows
 from storage.models import Listing
 
@@ -48,9 +49,6 @@ def evidence_command(
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """A listing's evidence captures: kind, SHA-256, size, media type, when and by which tool."""
-    # Imported here: crawler.cli registers this command, so a module-level import would be circular.
-    from crawler.cli import UsageProblem, _sessions, err, guarded
-
     def rows() -> list[dict[str, Any]]:
         with _sessions()() as session:
             found = evidence_rows(session, listing_id)

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crawler.cli import _sessions, err
 from crawler.config import get_settings
 from crawler.hit_filters import (
     DeviceOption,
@@ -63,7 +64,6 @@ def export_hits_command(
 ) -> None:
     """Export the hits (filtered as in `thumbwatch hits`) to share with other agencies."""
     from crawler.catalog_store import active_catalog
-    from crawler.cli import _sessions, err
     from crawler.referral_command import _actor, _guarded
     from evidence.hit_export import export_hits
     from evidence.notice import configured_unit

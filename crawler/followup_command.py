@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crawler.cli import err, fail, guarded
 from crawler.config import get_settings
 from crawler.output import OutputFormat, write_rows
 
@@ -27,8 +28,6 @@ def followup_command(
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """Re-fetch referred listings (removed ones get evidence), then report overdue referrals."""
-    # Imported here: crawler.cli registers this command, so a module-level import would be circular.
-    from crawler.cli import err, fail, guarded
     from crawler.followup import run_followup
     from crawler.overdue import overdue_report
     from storage.db import session_factory, upgrade_database

@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from crawler.cli import _sessions, _state, err, fail
 from crawler.config import get_settings
 from crawler.output import OutputFormat, write_rows
 
@@ -32,8 +33,6 @@ MAX_RECORDED_PROBLEMS = 100
 
 def _guarded(fn: Callable[[], T]) -> T:
     """Run `fn`: bad input becomes exit 2, damaged evidence or a failed tool exit 1, one line each."""
-    # Imported late: crawler.cli imports this module to register it.
-    from crawler.cli import _state, err, fail
     from evidence.notice import NoticeConfigError
     from evidence.package import PackageFormatError
     from evidence.referral import EvidenceIntegrityError, ReferralError
@@ -86,7 +85,6 @@ def export_referral_command(
 ) -> None:
     """Write a takedown referral package (one folder per marketplace) and record the referral."""
     from crawler.catalog_store import active_catalog
-    from crawler.cli import _sessions, err
     from evidence.notice import configured_unit
     from evidence.referral import export_referral
     from evidence.store import evidence_store
@@ -115,8 +113,6 @@ def export_referral_command(
 
 def _existing_sessions() -> Any:
     """Sessions on the configured database, or None when there is none yet (no file is created)."""
-    from crawler.cli import _sessions
-
     settings = get_settings()
     if settings.database_url is None and not (settings.resolved_home / "thumbwatch.db").is_file():
         return None
@@ -149,7 +145,6 @@ def verify_command(
     ] = None,
 ) -> None:
     """Verify a referral package offline, or (no argument) the evidence store and custody log."""
-    from crawler.cli import _sessions, err
     from evidence.package import package_sha256
     from evidence.store import evidence_store
     from evidence.verify import verify_package, verify_store

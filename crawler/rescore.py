@@ -21,6 +21,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawler.cli import _sessions, err, guarded
 from crawler.output import OutputFormat, write_rows
 from matching.matcher import MATCHER_VERSION, Matcher
 from matching.result import MatchResult
@@ -210,9 +211,7 @@ def rescore_command(
     ),
 ) -> None:
     """Re-score stored listings with the current matcher and catalog; show what moved."""
-    # Imported here: crawler.cli registers this command, so a module-level import would be circular.
     from crawler.catalog_store import active_matcher
-    from crawler.cli import _sessions, err, guarded
 
     report = guarded(lambda: rescore(_sessions(), active_matcher()))
     err.print(report.summary(), highlight=False, soft_wrap=True)

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from crawler.cli import UsageProblem, _sessions, guarded
+
 users_app = typer.Typer(help="Review console accounts.", no_args_is_help=True)
 out = Console()
 
@@ -22,7 +24,6 @@ def serve_command(
     """Run the review console (it never starts a crawl or a scheduler)."""
     import uvicorn
 
-    from crawler.cli import guarded
     from review.app import create_app
 
     app = guarded(create_app)
@@ -34,15 +35,12 @@ def _password(prompt_twice: bool) -> str:
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("Password: ")
     if prompt_twice and getpass.getpass("Again: ") != first:
-        from crawler.cli import UsageProblem
-
         raise UsageProblem("the two passwords differ")
     return first
 
 
 def _with_accounts(action):  # type: ignore[no-untyped-def]
     """Run `action(session)` in one transaction; account errors become usage errors (exit 2)."""
-    from crawler.cli import UsageProblem, _sessions, guarded
     from review.accounts import AccountError
 
     def run():  # type: ignore[no-untyped-def]
@@ -61,7 +59,6 @@ def users_add(
     role: Annotated[str, typer.Option(help="analyst, supervisor or admin.")] = "analyst",
 ) -> None:
     """Create an account; the password is prompted for (or read from stdin when piped)."""
-    from crawler.cli import UsageProblem, guarded
     from review.accounts import add_user
     from review.workflow import Role
 
@@ -127,7 +124,6 @@ def users_enable(name: Annotated[str, typer.Argument()]) -> None:
 @users_app.command("passwd")
 def users_passwd(name: Annotated[str, typer.Argument()]) -> None:
     """Set a new password (prompted, or read from stdin) and end the user's sessions."""
-    from crawler.cli import guarded
     from review.accounts import set_password
 
     password = guarded(lambda: _password(prompt_twice=True))

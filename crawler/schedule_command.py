@@ -15,12 +15,12 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated, Any
 
 import typer
 from sqlalchemy import select
 
+from crawler.cli import UsageProblem, err, fail, guarded
 from crawler.config import get_settings
 from crawler.output import OutputFormat, write_rows
 from crawler.scheduling.config import (
@@ -34,14 +34,6 @@ from crawler.scheduling.config import (
 from crawler.scheduling.service import CLI_JOB, CONFIG_JOB, job_name, job_source, paused_scheduler, sync_jobs
 from storage.db import session_factory, upgrade_database
 from storage.models import CrawlRun
-
-
-def _cli() -> ModuleType:
-    # Imported late: crawler.cli imports this module to register it.
-    import crawler.cli
-
-    return crawler.cli
-
 
 schedule_app = typer.Typer(
     no_args_is_help=True, help="The scheduler: daily crawls, follow-up, crawl-now requests."
@@ -66,7 +58,7 @@ def _config(check_spiders: bool = True) -> ScheduleConfig:
     try:
         return load_schedule_config(path, check_spiders=check_spiders)
     except ScheduleConfigError as exc:
-        raise _cli().UsageProblem(str(exc)) from None
+        raise UsageProblem(str(exc)) from None
 
 
 def _engine() -> Any:
@@ -83,19 +75,19 @@ def run_command() -> None:
         level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # every job checks the schema version
-    config = _cli().guarded(_config)
-    service = _cli().guarded(lambda: SchedulerService(config, settings.resolved_database_url))
+    config = guarded(_config)
+    service = guarded(lambda: SchedulerService(config, settings.resolved_database_url))
     try:
         service.start()
     except SchedulerBusyError as exc:
-        raise _cli().fail(str(exc), 1) from None
+        raise fail(str(exc), 1) from None
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
         service.serve(stop)
     finally:
-        _cli().err.print("stopping: waiting for running crawls to finish…", highlight=False)
+        err.print("stopping: waiting for running crawls to finish…", highlight=False)
         service.stop(wait=True)
 
 
@@ -178,13 +170,13 @@ def _row(
 @schedule_app.command("list")
 def list_command(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE) -> None:
     """Every job with its next run time (UTC) and its last run's status."""
-    config = _cli().guarded(lambda: _config(check_spiders=False))
-    rows = _cli().guarded(lambda: schedule_rows(config))
+    config = guarded(lambda: _config(check_spiders=False))
+    rows = guarded(lambda: schedule_rows(config))
     write_rows(rows, fmt, LIST_COLUMNS, title=f"scheduled jobs ({config.source})")
 
 
 def _change(action: str, job_id: str) -> None:
-    config = _cli().guarded(_config)
+    config = guarded(_config)
     spec = config.job(job_id)
 
     def apply() -> None:
@@ -195,19 +187,19 @@ def _change(action: str, job_id: str) -> None:
                 why = (
                     "disabled in " + config.source if spec is not None else "not a job (see `schedule list`)"
                 )
-                raise _cli().UsageProblem(f"job {job_id!r}: {why}")
+                raise UsageProblem(f"job {job_id!r}: {why}")
             if action == "remove":
                 if job_source(job) == CONFIG_JOB:
                     declared = f"job {job_id!r} is declared in {config.source}"
-                    raise _cli().UsageProblem(f"{declared}: set enabled = false there, or pause it")
+                    raise UsageProblem(f"{declared}: set enabled = false there, or pause it")
                 scheduler.remove_job(job_id, jobstore="default")
             elif action == "pause":
                 scheduler.pause_job(job_id, jobstore="default")
             else:
                 scheduler.resume_job(job_id, jobstore="default")
 
-    _cli().guarded(apply)
-    _cli().err.print(f"job {job_id}: {action}d", highlight=False)
+    guarded(apply)
+    err.print(f"job {job_id}: {action}d", highlight=False)
 
 
 @schedule_app.command("pause")
@@ -247,21 +239,21 @@ def add_command(
     from crawler.runner import parse_pairs, validate_crawl
     from crawler.scheduling.jobs import run_scheduled_crawl
 
-    config = _cli().guarded(_config)
+    config = guarded(_config)
     job_id = CRAWL_JOB_PREFIX + name
-    arguments = _cli().guarded(lambda: parse_pairs(arg or [], "-a"))
-    _cli().guarded(lambda: validate_crawl(spider, arguments))
+    arguments = guarded(lambda: parse_pairs(arg or [], "-a"))
+    guarded(lambda: validate_crawl(spider, arguments))
 
     def apply() -> None:
         try:
             trigger = cron_trigger(cron, config.timezone, jitter)
         except ValueError as exc:
-            raise _cli().UsageProblem(f"--cron: {exc}") from None
+            raise UsageProblem(f"--cron: {exc}") from None
         if config.job(job_id) is not None:
-            raise _cli().UsageProblem(f"job {job_id!r} is already declared in {config.source}")
+            raise UsageProblem(f"job {job_id!r} is already declared in {config.source}")
         with paused_scheduler(config, _engine()) as scheduler:
             if scheduler.get_job(job_id, jobstore="default") is not None:
-                raise _cli().UsageProblem(f"job {job_id!r} already exists (see `schedule list`)")
+                raise UsageProblem(f"job {job_id!r} already exists (see `schedule list`)")
             scheduler.add_job(
                 run_scheduled_crawl,
                 trigger,
@@ -271,8 +263,8 @@ def add_command(
                 jobstore="default",
             )
 
-    _cli().guarded(apply)
-    _cli().err.print(f"job {job_id} added", highlight=False)
+    guarded(apply)
+    err.print(f"job {job_id} added", highlight=False)
 
 
 @schedule_app.command("run-now")
@@ -285,12 +277,12 @@ def run_now_command(
     from crawler.runner import parse_pairs
     from crawler.scheduling.requests import queue_crawl_request
 
-    arguments = _cli().guarded(lambda: parse_pairs(arg or [], "-a"))
+    arguments = guarded(lambda: parse_pairs(arg or [], "-a"))
 
     def queue() -> int:
         with session_factory(_engine()).begin() as session:
             return queue_crawl_request(session, spider, arguments, by or getpass.getuser()).id
 
-    request_id = _cli().guarded(queue)
+    request_id = guarded(queue)
     sys.stdout.write(f"{request_id}\n")
-    _cli().err.print(f"crawl request {request_id} queued: the scheduler process starts it", highlight=False)
+    err.print(f"crawl request {request_id} queued: the scheduler process starts it", highlight=False)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crawler.cli import UsageProblem, _sessions, err, get_settings, guarded
 from crawler.output import OutputFormat, write_rows
 
 __all__ = ["GROUP_COLUMNS", "SIMILAR_COLUMNS", "similar_command"]
@@ -43,8 +44,6 @@ def similar_command(
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """Listings with a near-identical image (perceptual hash) to a listing's, or --groups of them."""
-    # Imported here: crawler.cli registers this command, so a module-level import would be circular.
-    from crawler.cli import UsageProblem, _sessions, err, get_settings, guarded
     from storage.images import UnknownListing, hashed_image_urls, image_groups, similar_listings
 
     distance = get_settings().image_max_distance if max_distance is None else max_distance
