@@ -7,15 +7,12 @@ the input plus ``score``, ``flagged``, ``device``, ``device_name``, ``tier`` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import tee
 from typing import Any, TextIO
 
 from matching.jsonlines import LineError
-
-# Lines read before scoring: large enough for the matcher to spread them over all cores and keep
-# its helpers busy (it does so from 5,000), small enough to bound memory on any file.
-BATCH = 50_000
 
 
 @dataclass
@@ -35,28 +32,20 @@ def match_lines(
 ) -> MatchFileReport:
     """Score every listing line of `lines` (`Matcher.score_lines`) and write one JSON line each.
 
-    A bad line raises its `LineError`, or with `skip_invalid` is reported and left out.
+    Lines are read, scored and written as a stream: output starts before the input is read to
+    its end, and memory stays bounded whatever the input's length. A bad line raises its
+    `LineError`, or with `skip_invalid` is reported and left out.
     """
     report = MatchFileReport()
-    batch: list[tuple[str, int, str]] = []
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        report.read += 1
-        batch.append((source, number, text))
-        if len(batch) >= BATCH:
-            _write_batch(batch, out, matcher, report, skip_invalid)
-            batch = []
-    _write_batch(batch, out, matcher, report, skip_invalid)
-    return report
 
+    def listing_lines() -> Iterator[tuple[str, int, str]]:
+        for number, text in enumerate(lines, start=1):
+            if text.strip():
+                report.read += 1
+                yield source, number, text
 
-def _write_batch(
-    batch: list[tuple[str, int, str]], out: TextIO, matcher: Any, report: MatchFileReport, skip_invalid: bool
-) -> None:
-    if not batch:
-        return
-    for (source, number, _), (output, flagged, why) in zip(batch, matcher.score_lines(batch), strict=True):
+    numbered, kept = tee(listing_lines())
+    for (_, number, _), (output, flagged, why) in zip(kept, matcher.score_lines(numbered), strict=True):
         if why is not None:
             error = LineError(source, number, why)
             if not skip_invalid:
@@ -66,3 +55,4 @@ def _write_batch(
         out.write(output + "\n")
         report.written += 1
         report.flagged += flagged
+    return report

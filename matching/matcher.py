@@ -11,15 +11,16 @@ is a phone at all.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache, partial
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 from matching.catalog import Catalog, Device, load_catalog
 from matching.jsonlines import LineOutcome, score_line
 from matching.names import NameHit, NameIndex, find_brand
-from matching.parallel import HelperPool
+from matching.parallel import BLOCK, HelperPool, batched, decode_block
 from matching.result import UNIDENTIFIED, MatchResult, Reason, make_result, reason
 from matching.specs import Spec, extract_specs
 from matching.speedups import Memo
@@ -27,13 +28,15 @@ from matching.terms import PAIRING_CUE, RISK_CLASSES, VOCAB
 from matching.text import fold
 from matching.weights import DEFAULT_WEIGHTS, MatchWeights
 
-__all__ = ["MATCHER_VERSION", "PARALLEL_MIN", "Matcher", "get_matcher"]
+__all__ = ["MATCHER_VERSION", "PARALLEL_MIN", "Listing", "Matcher", "attributes_text", "get_matcher"]
 
 MATCHER_VERSION = "2025.1"
 # Distinct listings from which score_many uses the other cores: below it, starting and feeding the
 # helper processes costs more than it saves (crawls score one listing at a time anyway).
 PARALLEL_MIN = 5_000
 _Span = tuple[int, int]
+# What `score_stream` scores: title, description and attributes (None or empty for none).
+Listing = tuple[str, str, "Mapping[str, str] | None"]
 
 # Negative classes scored once each: (pattern, weight name, reason text, title only?)
 _SIMPLE_NEGATIVES = (
@@ -99,6 +102,11 @@ def _format_text(template: str, value: float) -> str:
     return template.format(value)
 
 
+def attributes_text(attributes: Mapping[str, str] | None) -> str:
+    """A listing's attributes as the matcher reads them after its title and description."""
+    return " | ".join(f"{k}: {v}" for k, v in attributes.items()) if attributes else ""
+
+
 def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
     return any(span[0] < b and a < span[1] for a, b in others)
 
@@ -138,36 +146,62 @@ class Matcher:
         self, title: str, description: str = "", attributes: Mapping[str, str] | None = None
     ) -> MatchResult:
         """Score one listing."""
-        attrs = " | ".join(f"{k}: {v}" for k, v in attributes.items()) if attributes else ""
-        return self._score(title or "", description or "", attrs)
+        return self._score(title or "", description or "", attributes_text(attributes))
 
     def score_many(self, listings: Sequence[tuple[str, str]]) -> list[MatchResult]:
         """Score (title, description) pairs; identical pairs are scored once.
 
         From `parallel_min` distinct pairs on, this process and helper processes score them on all
-        cores (see `matching.parallel`); results are the same either way.
+        cores (see `score_stream`); results are the same either way.
         """
         keys = [(title or "", description or "") for title, description in listings]
         unique = list(dict.fromkeys(keys))
-        helpers = self._helpers_for(len(unique))
-        versions = (MATCHER_VERSION, self.catalog.version)
-        results = helpers.score(unique, self._score_pair, versions) if helpers else None
-        if results is None:
-            results = [self._score_pair(pair) for pair in unique]
-        by_key = dict(zip(unique, results, strict=True))
+        by_key = dict(zip(unique, self.score_stream((t, d, None) for t, d in unique), strict=True))
         return [by_key[key] for key in keys]
 
-    def score_lines(self, lines: Sequence[tuple[str, int, str]]) -> list[LineOutcome]:
-        """`thumbwatch match`'s work on (source, line number, text) JSON lines, in order (see
-        `jsonlines.score_line`); from `parallel_min` lines on, helper processes parse, score and
-        write lines too, as in `score_many`."""
-        score = partial(score_line, self)
-        helpers = self._helpers_for(len(lines))
-        outcomes = helpers.run("lines", lines, score) if helpers else None
-        return outcomes if outcomes is not None else [score(line) for line in lines]
+    def score_stream(self, listings: Iterable[Listing]) -> Iterator[MatchResult]:
+        """Score (title, description, attributes) listings, in order, each result as soon as it
+        is known; the listings are read as the work goes, so a long stream is never held whole.
 
-    def _score_pair(self, pair: tuple[str, str]) -> MatchResult:
-        return self._score(pair[0], pair[1], "")
+        From `parallel_min` listings on, this process and helper processes score them on all
+        cores (see `matching.parallel`); results are the same either way.
+        """
+        texts = ((t or "", d or "", attributes_text(a)) for t, d, a in listings)
+        versions = (MATCHER_VERSION, self.catalog.version)
+
+        def decode(helper: Any, reply: Any) -> list[MatchResult]:
+            return decode_block(reply, helper.reasons, versions)
+
+        for outcomes in self._blocks("score", texts, self._score_texts, decode):
+            yield from outcomes
+
+    def score_lines(self, lines: Iterable[tuple[str, int, str]]) -> Iterator[LineOutcome]:
+        """`thumbwatch match`'s work on (source, line number, text) JSON lines, in order, as in
+        `score_stream` (see `jsonlines.score_line`): from `parallel_min` lines on, helper processes
+        parse, score and write lines too."""
+        for outcomes in self._blocks("lines", lines, partial(score_line, self)):
+            yield from outcomes
+
+    def _score_texts(self, texts: tuple[str, str, str]) -> MatchResult:
+        return self._score(*texts)
+
+    def _blocks(
+        self,
+        job: str,
+        items: Iterable[Any],
+        local: Callable[[Any], Any],
+        decode: Callable[[Any, Any], list[Any]] | None = None,
+    ) -> Iterator[list[Any]]:
+        """Outcomes of `items` block by block, in order: `local(item)` here, or, from
+        `parallel_min` items on, the helpers' `job` for some blocks (`HelperPool.stream`)."""
+        items = iter(items)
+        head = list(islice(items, self.parallel_min or 0))
+        helpers = self._helpers_for(len(head))
+        blocks = batched(chain(head, items), BLOCK)
+        if helpers is None:
+            yield from ([local(item) for item in block] for block in blocks)
+        else:
+            yield from helpers.stream(job, blocks, local, decode)
 
     def _helpers_for(self, count: int) -> HelperPool | None:
         """The helper processes for a batch of `count`; None when it is scored in this process

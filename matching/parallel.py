@@ -1,5 +1,6 @@
-"""Helper processes, one per core but one, that work through a large batch with the caller: a
-`Matcher.score_many` batch ("score" blocks) or `thumbwatch match`'s JSON lines ("lines" blocks).
+"""Helper processes, one per core but one, that work through a long stream of listings with the
+caller: `Matcher.score_stream`'s listings ("score" blocks) or `thumbwatch match`'s JSON lines
+("lines" blocks).
 
 A helper is a plain `python -c` child running `serve`, fed over its stdin/stdout pipes, not a
 `multiprocessing` pool: spawn and forkserver re-run the caller's main script in the child (a
@@ -7,12 +8,14 @@ script without a `__main__` guard would start scoring there too), and forking th
 would copy its reactor and threads. Helpers are started on the first large batch only and reused
 until the interpreter exits.
 
-The calling thread scores blocks too, from the front of the batch while the helpers take them
-from the back: a result that crosses a pipe costs both processes pickling and the parent
-rebuilding it, so the parent's own core does better scoring than feeding a helper of its own (one
-helper per core made the parent a third busy process on a two-core machine). Each helper has two
-blocks in flight, so a parent busy scoring never keeps it waiting, and it reads its stdin in a
-thread of its own, so the parent's writes never block on a helper busy writing results.
+The calling thread scores blocks too, taking them from the same short queue as the helpers: a
+result that crosses a pipe costs both processes pickling and the parent rebuilding it, so the
+parent's own core does better scoring than feeding a helper of its own (one helper per core made
+the parent a third busy process on a two-core machine). The input is read block by block as the
+work goes, and outcomes are handed on in order as soon as they are done, so reading, scoring and
+writing overlap and a file of any length is never held whole. Each helper has two blocks in
+flight, so a parent busy scoring never keeps it waiting, and it reads its stdin in a thread of
+its own, so the parent's writes never block on a helper busy writing results.
 
 Messages are length-prefixed pickles moved in one `write` and as few `read`s as the pipe allows
 (pipes are enlarged to hold a block where the OS lets us). Each blocking call releases the GIL,
@@ -34,7 +37,8 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -48,6 +52,7 @@ __all__ = [
     "Helper",
     "HelperPool",
     "ReasonTable",
+    "batched",
     "decode_block",
     "read_message",
     "serve",
@@ -60,7 +65,6 @@ IN_FLIGHT = 2  # blocks sent to a helper ahead of its results
 MAX_HELPERS = 4
 REASON_TABLE_LIMIT = 200_000
 Row = tuple[Any, ...]
-Pair = tuple[str, str]
 _LENGTH = struct.Struct("<Q")
 _PIPE_BYTES = 1 << 20
 
@@ -97,6 +101,13 @@ def _read_exact(raw: io.RawIOBase, size: int) -> bytearray:
             raise EOFError("matching helper pipe closed")
         got += n
     return buffer
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """`items` in lists of `size` (the last may be shorter)."""
+    items = iter(items)
+    while block := list(islice(items, size)):
+        yield block
 
 
 class ReasonTable:
@@ -214,92 +225,144 @@ class HelperPool:
         for helper in self._helpers:
             helper.close()
 
-    def score(
-        self, pairs: Sequence[Pair], score_local: Callable[[Pair], MatchResult], versions: tuple[str, str]
-    ) -> list[MatchResult] | None:
-        """Results for `pairs` in order, scored by the helpers; None if another thread uses them.
-
-        `score_local` must score a pair exactly as a helper's own matcher does.
-        """
-        return self.run(
-            "score", pairs, score_local, lambda helper, reply: decode_block(reply, helper.reasons, versions)
-        )
-
-    def run(
+    def stream(
         self,
         job: str,
-        items: Sequence[Any],
+        blocks: Iterable[list[Any]],
         local: Callable[[Any], Any],
         decode: Callable[[Helper, Any], list[Any]] | None = None,
-    ) -> list[Any] | None:
-        """`[local(item) for item in items]`, with blocks of items done by the helpers' `job`
-        (see `serve`); None if another thread uses the helpers. `decode` turns a helper's reply
-        into its block's outcomes (default: the reply is that list)."""
+    ) -> Iterator[list[Any]]:
+        """`[local(item) for item in block]` for each block of `blocks`, in order, each as soon as
+        it and the blocks before it are done; blocks are done here or by the helpers' `job` (see
+        `serve`). `decode` turns a helper's reply into its block's outcomes (default: the reply
+        is that list). Blocks are read from `blocks` in this thread, only a few ahead of the
+        work, so a long input is never held whole. If another thread is using the helpers, every
+        block is done here."""
         if not self._lock.acquire(blocking=False):
-            return None  # another thread is using them: the caller works serially
+            yield from ([local(item) for item in block] for block in blocks)
+            return
         try:
-            return self._run(job, items, local, decode)
+            yield from _Stream(self._helpers, job, blocks, local, decode).outcomes()
         finally:
             self._lock.release()
 
-    def _run(
+
+class _Stream:
+    """One `HelperPool.stream`: the blocks read and not yet taken, and the outcomes done.
+
+    This thread and one feeder thread per helper take blocks from the front of `_waiting`; this
+    thread reads blocks into it, up to `_ahead`, before each block it does itself, so a helper
+    never runs dry while this thread works, and hands the outcomes on in order.
+    """
+
+    def __init__(
         self,
+        helpers: Sequence[Helper],
         job: str,
-        items: Sequence[Any],
+        blocks: Iterable[list[Any]],
         local: Callable[[Any], Any],
         decode: Callable[[Helper, Any], list[Any]] | None,
-    ) -> list[Any]:
-        blocks = [items[i : i + BLOCK] for i in range(0, len(items), BLOCK)]
-        out: list[list[Any] | None] = [None] * len(blocks)
-        taken = [0]  # next block; helpers take from the end, the calling thread from the front
-        end = [len(blocks)]
-        guard = threading.Lock()
-        failure: list[BaseException] = []
+    ) -> None:
+        self._helpers = helpers
+        self._job = job
+        self._blocks = enumerate(blocks)
+        self._local = local
+        self._decode = decode
+        self._ahead = (IN_FLIGHT + 1) * len(helpers)
+        self._changed = threading.Condition()  # guards everything below
+        self._waiting: deque[tuple[int, list[Any]]] = deque()
+        self._done: dict[int, list[Any]] = {}
+        self._in_flight = 0  # blocks a feeder has taken and not yet put in `_done`
+        self._read_all = False
+        self._stopping = False
+        self._failure: list[BaseException] = []
 
-        def take() -> int | None:
-            with guard:
-                if taken[0] >= end[0]:
-                    return None
-                end[0] -= 1
-                return end[0]
-
-        def drive(helper: Helper) -> None:
-            sent: deque[int] = deque()
-            try:
-                while True:
-                    while len(sent) < IN_FLIGHT and (index := take()) is not None:
-                        helper.send((job, blocks[index]))
-                        sent.append(index)
-                    if not sent:
-                        return
-                    reply = helper.receive()
-                    out[sent.popleft()] = reply if decode is None else decode(helper, reply)
-            except BaseException as exc:  # reported below; its blocks are done here instead
-                failure.append(exc)
-
+    def outcomes(self) -> Iterator[list[Any]]:
         threads = [
-            threading.Thread(target=drive, args=(helper,), name="thumbwatch-match-feeder", daemon=True)
+            threading.Thread(target=self._feed, args=(helper,), name="thumbwatch-match-feeder", daemon=True)
             for helper in self._helpers
         ]
         for thread in threads:
             thread.start()
-        while True:
-            with guard:
-                if taken[0] >= end[0]:
-                    break
-                index = taken[0]
-                taken[0] += 1
-            out[index] = [local(item) for item in blocks[index]]
-        for thread in threads:
-            thread.join()
-        if failure:  # a dead helper costs speed, never results: finish its blocks here
-            logger.warning("matching helper process failed: %r", failure[0])
-            self.close()
-        return [
-            outcome
-            for index, block in enumerate(out)
-            for outcome in (block if block is not None else map(local, blocks[index]))
-        ]
+        try:
+            following = 0  # the next block to hand on
+            while True:
+                self._read_ahead()
+                with self._changed:
+                    taken = self._waiting.popleft() if self._waiting else None
+                    if taken is None and following not in self._done:
+                        if self._read_all and not self._in_flight and not self._waiting:
+                            break
+                        self._changed.wait()  # for a feeder's outcome, or its blocks back
+                        continue
+                if taken is not None:
+                    index, block = taken
+                    outcome = [self._local(item) for item in block]
+                    with self._changed:
+                        self._done[index] = outcome
+                while following in self._done:
+                    with self._changed:
+                        outcome = self._done.pop(following)
+                    yield outcome
+                    following += 1
+        finally:
+            with self._changed:
+                self._stopping = True
+                self._changed.notify_all()
+            for thread in threads:
+                thread.join()
+        if self._failure:
+            # A dead helper costs speed, never outcomes: its blocks went back to `_waiting`.
+            logger.warning("matching helper process failed: %r", self._failure[0])
+            for helper in self._helpers:
+                helper.close()
+
+    def _read_ahead(self) -> None:
+        if self._read_all or len(self._waiting) >= self._ahead:
+            return
+        added = []
+        exhausted = False
+        while len(self._waiting) + len(added) < self._ahead:
+            got = next(self._blocks, None)
+            if got is None:
+                exhausted = True
+                break
+            added.append(got)
+        with self._changed:
+            self._waiting.extend(added)
+            self._read_all = exhausted
+            self._changed.notify_all()
+
+    def _feed(self, helper: Helper) -> None:
+        """Keep `helper` busy with up to `IN_FLIGHT` blocks until every block is taken."""
+        sent: deque[tuple[int, list[Any]]] = deque()
+        try:
+            while True:
+                with self._changed:
+                    while not sent and not self._waiting and not self._stopping and not self._read_all:
+                        self._changed.wait()
+                    new = []
+                    while len(sent) + len(new) < IN_FLIGHT and self._waiting and not self._stopping:
+                        new.append(self._waiting.popleft())
+                    sent.extend(new)
+                    self._in_flight += len(new)
+                if not sent:
+                    return
+                for _, block in new:
+                    helper.send((self._job, block))
+                reply = helper.receive()
+                outcome = reply if self._decode is None else self._decode(helper, reply)
+                with self._changed:
+                    index, _ = sent.popleft()
+                    self._done[index] = outcome
+                    self._in_flight -= 1
+                    self._changed.notify_all()
+        except BaseException as exc:
+            with self._changed:
+                self._failure.append(exc)
+                self._waiting.extendleft(reversed(sent))  # this thread's blocks, done by the caller
+                self._in_flight -= len(sent)
+                self._changed.notify_all()
 
 
 def serve() -> None:
@@ -326,8 +389,8 @@ def serve() -> None:
     table = ReasonTable()
     while (message := waiting.get()) is not None:
         job, block = message
-        if job == "score":
-            results = [matcher.score_listing(title, description) for title, description in block]
+        if job == "score":  # (title, description, attributes text) of `Matcher.score_stream`
+            results = [matcher._score(*texts) for texts in block]
             write_message(stdout, table.encode(results))
         else:  # "lines": thumbwatch match's JSON Lines, parsed and written here too
             write_message(stdout, [score_line(matcher, line) for line in block])

@@ -125,6 +125,61 @@ def test_parallel_score_many_equals_score_listing(shared_dir: Path) -> None:
     parallel._parallel.close()
 
 
+def test_score_stream_reads_as_it_goes_and_scores_attributes_in_helpers() -> None:
+    """Results come out, in order and equal to scoring one by one (attributes included), while
+    most of the input is still unread; the helper process scores a share of the blocks."""
+    catalog = get_matcher().catalog
+    parallel = Matcher(catalog, parallel_min=100)
+    pairs = synthetic_listings(6_000, seed=14)
+    listings = [(t, d, {"Size": "68x28x13 mm", "Weight": f"{13 + i % 9} g"} if i % 3 else None)
+                for i, (t, d) in enumerate(pairs)]
+    read = [0]
+
+    def source():  # type: ignore[no-untyped-def]
+        for listing in listings:
+            read[0] += 1
+            yield listing
+
+    stream = parallel.score_stream(source())
+    first = next(stream)
+    assert read[0] < len(listings) // 2
+    results = [first, *stream]
+    assert read[0] == len(listings)
+    assert results == [parallel.score_listing(*listing) for listing in listings]
+    assert any(r.reasons[0].field == "attributes" for r in results if r.reasons)
+    assert parallel._parallel is not None and parallel._parallel.alive()
+    parallel._parallel.close()
+
+
+def test_an_abandoned_stream_leaves_the_helpers_usable() -> None:
+    catalog = get_matcher().catalog
+    parallel = Matcher(catalog, parallel_min=100)
+    listings = [(t, d, None) for t, d in synthetic_listings(4_000, seed=15)]
+    stream = parallel.score_stream(listings)
+    assert [next(stream) for _ in range(10)] == [parallel.score_listing(t, d) for t, d, _ in listings[:10]]
+    stream.close()
+    pool = parallel._parallel
+    assert pool is not None and pool.alive()
+    pairs = [(t, d) for t, d, _ in listings]
+    assert parallel.score_many(pairs) == [parallel.score_listing(t, d) for t, d in pairs]
+    assert parallel._parallel is pool  # the same helpers, still in step with the parent
+    pool.close()
+
+
+def test_a_helper_dying_mid_stream_costs_no_result() -> None:
+    catalog = get_matcher().catalog
+    parallel = Matcher(catalog, parallel_min=100)
+    listings = [(t, d, None) for t, d in synthetic_listings(5_000, seed=16)]
+    stream = parallel.score_stream(listings)
+    results = [next(stream) for _ in range(200)]
+    assert parallel._parallel is not None
+    for helper in parallel._parallel._helpers:
+        helper._proc.kill()
+    results += stream
+    assert results == [parallel.score_listing(t, d) for t, d, _ in listings]
+    assert not parallel._parallel.alive()  # replaced on the next large batch
+
+
 def test_small_batches_stay_in_process() -> None:
     matcher = Matcher(get_matcher().catalog)
     matcher.score_many(synthetic_listings(PARALLEL_MIN - 1, seed=4))
@@ -229,9 +284,9 @@ def test_score_lines_in_helpers_equals_in_process() -> None:
     texts = good[:300] + bad + good[300:]
     lines = [("in.jsonl", number, text) for number, text in enumerate(texts, start=1)]
     parallel = Matcher(catalog, parallel_min=100)
-    outcomes = parallel.score_lines(lines)
+    outcomes = list(parallel.score_lines(lines))
     assert parallel._parallel is not None and parallel._parallel.alive()
-    assert outcomes == Matcher(catalog, parallel_min=None).score_lines(lines)
+    assert outcomes == list(Matcher(catalog, parallel_min=None).score_lines(lines))
     assert [why for _, _, why in outcomes[300:304]] == [
         "invalid JSON (Expecting property name enclosed in double quotes at column 2)",
         "missing or empty 'title' (a non-empty string)",
