@@ -91,17 +91,24 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+# The errors `guarded` reports as usage errors, by module: a module not yet imported cannot
+# have raised its error, so none is imported just to be caught (Scrapy, SQLAlchemy).
+_USAGE_ERRORS = (
+    ("crawler.runner", "CrawlUsageError"),
+    ("storage.db", "DatabaseError"),
+    ("matching.jsonlines", "LineError"),
+    ("pydantic", "ValidationError"),
+)
+
+
 def guarded(fn: Callable[[], Any]) -> Any:
     """Run `fn`, turning known errors into one line and a meaningful exit code."""
-    from pydantic import ValidationError
-
-    from crawler.runner import CrawlUsageError
-    from matching.jsonlines import LineError
-    from storage.db import DatabaseError
-
     try:
         return fn()
-    except (CrawlUsageError, DatabaseError, LineError, UsageProblem, ValidationError) as exc:
+    except Exception as exc:
+        known = tuple(getattr(sys.modules[m], name) for m, name in _USAGE_ERRORS if m in sys.modules)
+        if not isinstance(exc, (UsageProblem, *known)):
+            raise
         if _state["verbose"]:
             err.print_exception()
         raise fail(str(exc).replace("\n", "; "), 2) from None

@@ -12,9 +12,10 @@ hit is not written again, so a second run writes and reports nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import tee
 from typing import Annotated, Any
 
 import typer
@@ -24,9 +25,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.cli import _sessions, err, guarded
 from crawler.output import OutputFormat, write_rows
 from matching.matcher import MATCHER_VERSION, Matcher
+from matching.parallel import batched
 from matching.result import MatchResult
 from storage.models import Hit, Listing
-from storage.repository import current_snapshot_ids, hits_for_version, latest_hits, upsert_hits
+from storage.repository import current_snapshot_ids, hits_for_version, latest_verdicts, upsert_hits
 
 __all__ = ["MOVED_COLUMNS", "Moved", "RescoreReport", "rescore", "rescore_command"]
 
@@ -98,7 +100,8 @@ class RescoreReport:
         )
 
 
-def _changes(before: Hit | None, after: MatchResult) -> tuple[str, ...]:
+def _changes(before: Any, after: MatchResult) -> tuple[str, ...]:
+    """What moved between a listing's latest verdict (a `latest_verdicts` row, or None) and now."""
     was_flagged = before is not None and before.tier != "none"
     if before is None:
         return ("newly flagged",) if after.flagged else ()
@@ -123,35 +126,37 @@ def _same(hit: Hit, result: MatchResult, snapshot_id: int | None) -> bool:
         and hit.tier == result.tier
         and hit.device_id == result.device_id
         and hit.device_name == result.device_name
-        and hit.reasons == [r.to_dict() for r in result.reasons]
+        and hit.reasons == result.reason_dicts()
     )
 
 
-def _score(matcher: Matcher, rows: Sequence[Any]) -> list[MatchResult]:
-    """Score like the crawl pipeline does: attributes count, so listings with any are scored
-    one by one (`score_many` takes title and description only); the rest go in one batch."""
-    plain = [i for i, row in enumerate(rows) if not row.attributes]
-    results: list[MatchResult | None] = [None] * len(rows)
-    for i, result in zip(
-        plain, matcher.score_many([(rows[i].title, rows[i].description) for i in plain]), strict=True
-    ):
-        results[i] = result
-    for i, row in enumerate(rows):
-        if row.attributes:
-            results[i] = matcher.score_listing(row.title, row.description, row.attributes)
-    return [r for r in results if r is not None]
+def _stored_listings(session_factory: sessionmaker[Session], page: int) -> Iterator[Any]:
+    """Every stored listing's id and content, by id, read `page` rows at a time, each page in a
+    short transaction of its own (no read stays open while the batches are written)."""
+    last_id = 0
+    while True:
+        with session_factory() as session:
+            rows = session.execute(
+                select(Listing.id, Listing.title, Listing.description, Listing.attributes)
+                .where(Listing.id > last_id)
+                .order_by(Listing.id)
+                .limit(page)
+            ).all()
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
 
 
 def _rescore_batch(
-    session: Session, rows: Sequence[Any], matcher: Matcher, report: RescoreReport, now: datetime
+    session: Session, scored: Sequence[tuple[Any, MatchResult]], report: RescoreReport, now: datetime
 ) -> None:
-    ids = [row.id for row in rows]
-    results = _score(matcher, rows)
+    ids = [row.id for row, _ in scored]
     snapshots = current_snapshot_ids(session, ids)
-    latest = latest_hits(session, ids)
+    latest = latest_verdicts(session, ids)
     current = hits_for_version(session, ids, report.matcher_version, report.catalog_version)
     to_write: list[tuple[int, int | None, MatchResult]] = []
-    for row, result in zip(rows, results, strict=True):
+    for row, result in scored:
         report.listings += 1
         report.flagged += result.flagged
         before, mine, snapshot_id = latest.get(row.id), current.get(row.id), snapshots.get(row.id)
@@ -174,7 +179,7 @@ def _rescore_batch(
             # Never create a "not flagged" hit for a listing that has no hit at all.
             write = result.flagged or before is not None
         else:
-            write = mine is not before or not _same(mine, result, snapshot_id)
+            write = before is None or mine.id != before.id or not _same(mine, result, snapshot_id)
         if write:
             to_write.append((row.id, snapshot_id, result))
     report.hits_written += upsert_hits(session, to_write, now)
@@ -186,22 +191,18 @@ def rescore(
     batch_size: int = BATCH,
     now: datetime | None = None,
 ) -> RescoreReport:
-    """Re-score every stored listing with `matcher`; one transaction per batch of listings."""
+    """Re-score every stored listing with `matcher`; one transaction per batch of listings.
+
+    Listings are scored as a stream (`Matcher.score_stream`, on all cores for a large database)
+    while the batches already scored are compared and written.
+    """
     now = now or datetime.now(UTC)
     report = RescoreReport(matcher_version=MATCHER_VERSION, catalog_version=matcher.catalog.version)
-    last_id = 0
-    while True:
+    listings, kept = tee(_stored_listings(session_factory, batch_size))
+    results = matcher.score_stream((row.title, row.description, row.attributes) for row in listings)
+    for scored in batched(zip(kept, results, strict=True), batch_size):
         with session_factory.begin() as session:
-            rows = session.execute(
-                select(Listing.id, Listing.title, Listing.description, Listing.attributes)
-                .where(Listing.id > last_id)
-                .order_by(Listing.id)
-                .limit(batch_size)
-            ).all()
-            if not rows:
-                break
-            _rescore_batch(session, rows, matcher, report, now)
-            last_id = rows[-1].id
+            _rescore_batch(session, scored, report, now)
     return report
 
 

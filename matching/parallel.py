@@ -250,9 +250,9 @@ class HelperPool:
 class _Stream:
     """One `HelperPool.stream`: the blocks read and not yet taken, and the outcomes done.
 
-    This thread and one feeder thread per helper take blocks from the front of `_waiting`; this
-    thread reads blocks into it, up to `_ahead`, before each block it does itself, so a helper
-    never runs dry while this thread works, and hands the outcomes on in order.
+    One feeder thread per helper takes blocks from the front of `_waiting`; this thread reads
+    blocks into it, up to `_ahead`, hands the outcomes on in order, and does a block itself
+    whenever the next one to hand on is not done yet.
     """
 
     def __init__(
@@ -287,24 +287,27 @@ class _Stream:
         try:
             following = 0  # the next block to hand on
             while True:
-                self._read_ahead()
-                with self._changed:
-                    taken = self._waiting.popleft() if self._waiting else None
-                    if taken is None and following not in self._done:
-                        if self._read_all and not self._in_flight and not self._waiting:
-                            break
-                        self._changed.wait()  # for a feeder's outcome, or its blocks back
-                        continue
-                if taken is not None:
-                    index, block = taken
-                    outcome = [self._local(item) for item in block]
-                    with self._changed:
-                        self._done[index] = outcome
                 while following in self._done:
                     with self._changed:
                         outcome = self._done.pop(following)
                     yield outcome
                     following += 1
+                self._read_ahead()
+                with self._changed:
+                    if following in self._done:
+                        continue
+                    # The next block is not done: do one here rather than wait. A caller busy
+                    # with the outcomes (writing them, say) leaves the blocks to the helpers.
+                    taken = self._waiting.popleft() if self._waiting else None
+                    if taken is None:
+                        if self._read_all and not self._in_flight:
+                            break
+                        self._changed.wait()  # for a feeder's outcome, or its blocks back
+                        continue
+                index, block = taken
+                outcome = [self._local(item) for item in block]
+                with self._changed:
+                    self._done[index] = outcome
         finally:
             with self._changed:
                 self._stopping = True

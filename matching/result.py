@@ -50,6 +50,11 @@ class MatchResult:
     matcher_version: str
     catalog_version: str
 
+    def reason_dicts(self) -> list[dict[str, Any]]:
+        """The reasons' JSON-able forms (`Reason.to_dict`), as stored with hits. Each distinct
+        reason's dict is built once and shared (reasons recur): read them, never change them."""
+        return [_reason_dicts[r] if _shareable(r.points) else r.to_dict() for r in self.reasons]
+
     def reason_texts(self) -> list[str]:
         """Human-readable reasons with their points, e.g. `+55 names L8star BM10 ("L8star BM10")`."""
         out = []
@@ -66,7 +71,7 @@ class MatchResult:
             "flagged": self.flagged,
             "device_id": self.device_id,
             "device_name": self.device_name,
-            "reasons": [r.to_dict() for r in self.reasons],
+            "reasons": self.reason_dicts(),
             "matcher_version": self.matcher_version,
             "catalog_version": self.catalog_version,
         }
@@ -78,6 +83,8 @@ make_reason = slot_constructor(Reason)
 
 # Bounded: spans and excerpts vary without end.
 _reasons: Memo[ReasonRow, Reason] = Memo(lambda row: make_reason(*row), 100_000)
+# Keyed by the reason, so only for `_shareable` points.
+_reason_dicts: Memo[Reason, dict[str, Any]] = Memo(Reason.to_dict, 100_000)
 
 
 def reason(row: ReasonRow) -> Reason:
@@ -86,7 +93,12 @@ def reason(row: ReasonRow) -> Reason:
     Most reasons recur (same wording at the same place), so equal ones are built once. Safe
     because reasons are immutable.
     """
-    points = row[2]
-    if type(points) is not float or (not points and str(points) != "0.0"):
-        return make_reason(*row)  # equal to a cached float, yet printed differently (5 vs 5.0, -0.0)
+    if not _shareable(row[2]):
+        return make_reason(*row)
     return _reasons[row]
+
+
+def _shareable(points: float) -> bool:
+    """Whether a reason with these points may share what is kept for its equals: not an int or a
+    -0.0, equal to a kept float yet printed differently (5 vs 5.0, -0.0 vs 0.0)."""
+    return type(points) is float and (points != 0 or str(points) == "0.0")

@@ -275,7 +275,7 @@ def _hit_values(listing_id: int, snapshot_id: int | None, match: Any, now: datet
         "device_name": match.device_name,
         "score": match.score,
         "tier": match.tier,
-        "reasons": [reason.to_dict() for reason in match.reasons],
+        "reasons": match.reason_dicts(),
         "updated_at": now,
     }
 
@@ -322,6 +322,18 @@ def latest_hits(session: Session, listing_ids: Sequence[int]) -> dict[int, Hit]:
     ranked = latest_hit_ranking(Hit.listing_id.in_(list(listing_ids)))
     stmt = select(Hit).join(ranked, (ranked.c.hit_id == Hit.id) & (ranked.c.rank == 1))
     return {hit.listing_id: hit for hit in session.scalars(stmt)}
+
+
+def latest_verdicts(session: Session, listing_ids: Sequence[int]) -> dict[int, Any]:
+    """Each listing's most recent hit, as `latest_hits` finds it, as a row of its `id`, `score`,
+    `tier` and `device_id` only: what a re-score compares, without reading every hit's reasons."""
+    if not listing_ids:
+        return {}
+    ranked = latest_hit_ranking(Hit.listing_id.in_(list(listing_ids)))
+    stmt = select(Hit.id, Hit.listing_id, Hit.score, Hit.tier, Hit.device_id).join(
+        ranked, (ranked.c.hit_id == Hit.id) & (ranked.c.rank == 1)
+    )
+    return {row.listing_id: row for row in session.execute(stmt)}
 
 
 def hits_for_version(
