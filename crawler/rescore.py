@@ -27,8 +27,8 @@ from crawler.output import OutputFormat, write_rows
 from matching.matcher import MATCHER_VERSION, Matcher
 from matching.parallel import batched
 from matching.result import MatchResult
-from storage.models import Hit, Listing
-from storage.repository import current_snapshot_ids, hits_for_version, latest_verdicts, upsert_hits
+from storage.models import Hit, Listing, ListingSnapshot
+from storage.repository import CURRENT_SNAPSHOT, hits_for_version, latest_verdicts, upsert_hits
 
 __all__ = ["MOVED_COLUMNS", "Moved", "RescoreReport", "rescore", "rescore_command"]
 
@@ -131,15 +131,23 @@ def _same(hit: Hit, result: MatchResult, snapshot_id: int | None) -> bool:
 
 
 def _stored_listings(session_factory: sessionmaker[Session], page: int) -> Iterator[Any]:
-    """Every stored listing's id and content, by id, read `page` rows at a time, each page in a
-    short transaction of its own (no read stays open while the batches are written)."""
+    """Every stored listing's id, content and current snapshot (the one holding that content), by
+    id, read `page` rows at a time, each page in a short transaction of its own (no read stays
+    open while the batches are written)."""
     last_id = 0
     while True:
         with session_factory() as session:
             rows = (
                 session.connection()  # Core rows: the ORM's result processing cost more than the read
                 .execute(
-                    select(Listing.id, Listing.title, Listing.description, Listing.attributes)
+                    select(
+                        Listing.id,
+                        Listing.title,
+                        Listing.description,
+                        Listing.attributes,
+                        ListingSnapshot.id.label("snapshot_id"),
+                    )
+                    .outerjoin(ListingSnapshot, CURRENT_SNAPSHOT)
                     .where(Listing.id > last_id)
                     .order_by(Listing.id)
                     .limit(page)
@@ -156,14 +164,13 @@ def _rescore_batch(
     session: Session, scored: Sequence[tuple[Any, MatchResult]], report: RescoreReport, now: datetime
 ) -> None:
     ids = [row.id for row, _ in scored]
-    snapshots = current_snapshot_ids(session, ids)
     latest = latest_verdicts(session, ids)
     current = hits_for_version(session, ids, report.matcher_version, report.catalog_version)
     to_write: list[tuple[int, int | None, MatchResult]] = []
     for row, result in scored:
         report.listings += 1
         report.flagged += result.flagged
-        before, mine, snapshot_id = latest.get(row.id), current.get(row.id), snapshots.get(row.id)
+        before, mine, snapshot_id = latest.get(row.id), current.get(row.id), row.snapshot_id
         changes = _changes(before, result)
         if changes:
             report.moved.append(

@@ -350,17 +350,19 @@ def hits_for_version(
     return {hit.listing_id: hit for hit in session.scalars(stmt)}
 
 
+# Joins a listing to the snapshot holding its current content.
+CURRENT_SNAPSHOT = (ListingSnapshot.listing_id == Listing.id) & (
+    ListingSnapshot.content_hash == Listing.content_hash
+)
+
+
 def current_snapshot_ids(session: Session, listing_ids: Sequence[int]) -> dict[int, int]:
     """Listing id -> id of the snapshot holding the listing's current content (its content hash)."""
     if not listing_ids:
         return {}
     stmt = (
         select(Listing.id, ListingSnapshot.id)
-        .join(
-            ListingSnapshot,
-            (ListingSnapshot.listing_id == Listing.id)
-            & (ListingSnapshot.content_hash == Listing.content_hash),
-        )
+        .join(ListingSnapshot, CURRENT_SNAPSHOT)
         .where(Listing.id.in_(list(listing_ids)))
     )
     return {listing_id: snapshot_id for listing_id, snapshot_id in session.execute(stmt)}
