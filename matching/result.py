@@ -36,6 +36,11 @@ class Reason:
             "excerpt": self.excerpt,
         }
 
+    def shown(self) -> str:
+        """Human-readable, with its points, e.g. `+55 names L8star BM10 ("L8star BM10")`."""
+        quoted = f' ("{self.excerpt}")' if self.excerpt else ""
+        return f"{self.points:+g} {self.text}{quoted}"
+
 
 @dataclass(frozen=True, slots=True)
 class MatchResult:
@@ -56,12 +61,8 @@ class MatchResult:
         return [_reason_dicts[r] if _shareable(r.points) else r.to_dict() for r in self.reasons]
 
     def reason_texts(self) -> list[str]:
-        """Human-readable reasons with their points, e.g. `+55 names L8star BM10 ("L8star BM10")`."""
-        out = []
-        for r in self.reasons:
-            quoted = f' ("{r.excerpt}")' if r.excerpt else ""
-            out.append(f"{r.points:+g} {r.text}{quoted}")
-        return out
+        """The reasons shown with their points (`Reason.shown`), each distinct one built once."""
+        return [_reason_texts[r] if _shareable(r.points) else r.shown() for r in self.reasons]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -85,6 +86,7 @@ make_reason = slot_constructor(Reason)
 _reasons: Memo[ReasonRow, Reason] = Memo(lambda row: make_reason(*row), 100_000)
 # Keyed by the reason, so only for `_shareable` points.
 _reason_dicts: Memo[Reason, dict[str, Any]] = Memo(Reason.to_dict, 100_000)
+_reason_texts: Memo[Reason, str] = Memo(Reason.shown, 100_000)
 
 
 def reason(row: ReasonRow) -> Reason:
