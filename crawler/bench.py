@@ -261,6 +261,20 @@ def machine_description() -> str:
     )
 
 
+REFERENCE_LOOP = 20_000_000
+
+
+def reference_loop_seconds() -> float:
+    """Seconds this process takes for a fixed pure-Python loop: how fast the machine runs Python
+    at the moment, so that absolute rates measured at different times can be compared (this
+    machine's speed follows its host's load)."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(REFERENCE_LOOP):
+        total += i
+    return time.perf_counter() - start
+
+
 def run_benchmarks(
     listings: int,
     matcher_listings: int,
@@ -271,15 +285,18 @@ def run_benchmarks(
     from extraction.zyte_eval import evaluate_zyte, render_extraction_section
     from matching.bench import bench_matcher
 
+    reference = [reference_loop_seconds()]
     progress(f"crawl benchmark on {listings} sandbox listings…")
     crawl = bench_crawl(listings, rounds=crawl_rounds, progress=progress)
+    reference.append(reference_loop_seconds())
     progress(f"matcher benchmark on {matcher_listings} listings…")
     matcher = bench_matcher(matcher_listings)
     progress(f"thumbwatch match on {matcher_listings} listings…")
     matcher["cli"] = bench_match_cli(matcher_listings, progress=progress)
     progress(f"thumbwatch rescore on {matcher_listings} stored listings…")
     matcher["rescore"] = bench_rescore_cli(matcher_listings, progress=progress)
-    report = render_report(crawl, matcher)
+    reference.append(reference_loop_seconds())
+    report = render_report(crawl, matcher, reference)
     if (shared_dir / "realpages").is_dir():
         progress("extraction benchmark on the Zyte pages…")
         report += "\n" + render_extraction_section(evaluate_zyte(shared_dir))
@@ -321,11 +338,25 @@ _COMMAND_RUNS: tuple[tuple[str, str, str, Callable[[dict[str, Any]], str]], ...]
 )
 
 
+def _reference_note(reference: list[float] | None) -> str:
+    if not reference:
+        return ""
+    shown = ", ".join(f"{seconds:.2f} s" for seconds in reference)
+    return (
+        f"\nPython speed during the run: a reference loop of {REFERENCE_LOOP:,} additions took {shown} "
+        "(before the crawl benchmark, before the matcher benchmark, at the end). This machine's speed "
+        "follows its host's load, so absolute rates move with these readings from run to run; the "
+        "ratios are measured within one run."
+    )
+
+
 def _met(rate: float) -> str:
     return "met" if rate >= 20_000 else "NOT met"
 
 
-def render_report(crawl: dict[str, Any], matcher: dict[str, Any]) -> str:
+def render_report(
+    crawl: dict[str, Any], matcher: dict[str, Any], reference: list[float] | None = None
+) -> str:
     settings = ", ".join(f"{k}={v}" for k, v in COMMON_SETTINGS.items())
     first_ok = "met" if crawl["ratio"] >= 0.70 else "NOT met"
     recrawl_ok = "met" if crawl["recrawl_ratio"] >= 0.70 else "NOT met"
@@ -354,7 +385,7 @@ def render_report(crawl: dict[str, Any], matcher: dict[str, Any]) -> str:
 
 Written by `thumbwatch bench` on {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}.
 
-Machine: {machine_description()}.
+Machine: {machine_description()}.{_reference_note(reference)}
 
 ## Crawl pipeline vs bare Scrapy
 

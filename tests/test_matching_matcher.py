@@ -220,7 +220,8 @@ def test_bench_report_shows_the_matcher_and_command_rates(tmp_path: Path) -> Non
         "cli": cli | {"per_s": 21_000.0},
         "rescore": rescore | {"per_s": 9_000.0},
     }
-    shown = render_report(crawl | {"ratio": 0.6, "recrawl_ratio": 1.0}, rates)
+    shown = render_report(crawl | {"ratio": 0.6, "recrawl_ratio": 1.0}, rates, [0.5, 0.61, 0.55])
+    assert "a reference loop of 20,000,000 additions took 0.50 s, 0.61 s, 0.55 s" in shown.replace("\n", " ")
     assert (
         "on 2 cores: met by `Matcher.score_many`, 2 cores, `thumbwatch match`; "
         "NOT met by `thumbwatch rescore`." in shown.replace("\n", " ")
