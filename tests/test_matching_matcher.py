@@ -208,9 +208,11 @@ def test_bench_report_shows_the_matcher_and_command_rates(tmp_path: Path) -> Non
     side = {"pages": 10, "items": 9, "wall_s": 1.0, "pages_per_s": 10.0, "cpu_s_per_1000_pages": 5.0}
     slower = side | {"pages_per_s": 6.0}
     crawl = {"listings": 100, "rounds": 1, "bare": side, "first": slower, "recrawl": side}
+    crawl |= {"round_ratios": {"first": [0.6], "recrawl": [1.0]}}
     report = render_report(crawl | {"ratio": 0.6, "recrawl_ratio": 1.0}, matcher)
     assert "First crawl at **60%** of bare Scrapy's pages/s (target: at least 70%: NOT met)" in report
     assert "recrawl at **100%** (met)" in report
+    assert "them): first crawl 60%; recrawl 100%." in report
     assert f"| `Matcher.score_many`, 2 cores | {matcher['ours_per_s']:,.0f} |" in report
     assert "`thumbwatch match`, end to end" in report and f"{cli['per_s']:,.0f}" in report
     assert "`thumbwatch rescore`, end to end" in report and rescore["summary"] in report
