@@ -344,7 +344,9 @@ def demo(
 def bench(
     listings: Annotated[int, typer.Option(min=100, help="Sandbox listings (crawl benchmark).")] = 20_000,
     crawl_rounds: Annotated[int, typer.Option(min=1, help="Crawl benchmark rounds (best counts).")] = 3,
-    matcher_listings: Annotated[int, typer.Option(min=1000)] = 100_000,
+    matcher_listings: Annotated[
+        int, typer.Option(min=1000, help="Listings for the matcher, match and rescore benchmarks.")
+    ] = 100_000,
     output: Annotated[Path, typer.Option(help="Markdown report.")] = Path("BENCHMARKS.md"),
     shared_dir: Annotated[Path, typer.Option(help="Shared data (Zyte extraction pages).")] = Path(
         "../shared"
