@@ -8,14 +8,15 @@ script without a `__main__` guard would start scoring there too), and forking th
 would copy its reactor and threads. Helpers are started on the first large batch only and reused
 until the interpreter exits.
 
-The calling thread scores blocks too, taking them from the same short queue as the helpers: a
-result that crosses a pipe costs both processes pickling and the parent rebuilding it, so the
-parent's own core does better scoring than feeding a helper of its own (one helper per core made
-the parent a third busy process on a two-core machine). The input is read block by block as the
-work goes, and outcomes are handed on in order as soon as they are done, so reading, scoring and
-writing overlap and a file of any length is never held whole. Each helper has two blocks in
-flight, so a parent busy scoring never keeps it waiting, and it reads its stdin in a thread of
-its own, so the parent's writes never block on a helper busy writing results.
+The calling thread scores blocks too, from the same short queue as the helpers, whenever the
+next outcome to hand on is not done yet (a caller busy with the outcomes leaves the blocks to the
+helpers): a result that crosses a pipe costs both processes pickling and the parent rebuilding
+it, so the parent's own core does better scoring than feeding a helper of its own (one helper per
+core made the parent a third busy process on a two-core machine). The input is read block by
+block as the work goes, and outcomes are handed on in order as soon as they are done, so reading,
+scoring and writing overlap and a file of any length is never held whole. Each helper has two
+blocks in flight, so a parent busy scoring never keeps it waiting, and it reads its stdin in a
+thread of its own, so the parent's writes never block on a helper busy writing results.
 
 Messages are length-prefixed pickles moved in one `write` and as few `read`s as the pipe allows
 (pipes are enlarged to hold a block where the OS lets us). Each blocking call releases the GIL,
