@@ -28,15 +28,15 @@ from matching.terms import PAIRING_CUE, RISK_CLASSES, VOCAB
 from matching.text import fold
 from matching.weights import DEFAULT_WEIGHTS, MatchWeights
 
-__all__ = ["MATCHER_VERSION", "PARALLEL_MIN", "Listing", "Matcher", "attributes_text", "get_matcher"]
+__all__ = ["MATCHER_VERSION", "PARALLEL_MIN", "ListingFields", "Matcher", "attributes_text", "get_matcher"]
 
 MATCHER_VERSION = "2025.1"
 # Distinct listings from which score_many uses the other cores: below it, starting and feeding the
 # helper processes costs more than it saves (crawls score one listing at a time anyway).
 PARALLEL_MIN = 5_000
 _Span = tuple[int, int]
-# What `score_stream` scores: title, description and attributes (None or empty for none).
-Listing = tuple[str, str, "Mapping[str, str] | None"]
+# What `score_stream` scores of a listing: title, description and attributes (None or empty for none).
+ListingFields = tuple[str, str, "Mapping[str, str] | None"]
 
 # Negative classes scored once each: (pattern, weight name, reason text, title only?)
 _SIMPLE_NEGATIVES = (
@@ -159,7 +159,7 @@ class Matcher:
         by_key = dict(zip(unique, self.score_stream((t, d, None) for t, d in unique), strict=True))
         return [by_key[key] for key in keys]
 
-    def score_stream(self, listings: Iterable[Listing]) -> Iterator[MatchResult]:
+    def score_stream(self, listings: Iterable[ListingFields]) -> Iterator[MatchResult]:
         """Score (title, description, attributes) listings, in order, each result as soon as it
         is known; the listings are read as the work goes, so a long stream is never held whole.
 

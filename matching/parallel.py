@@ -371,7 +371,8 @@ class _Stream:
 
 def serve() -> None:
     """A helper's main loop: a (catalog, weights) pair, then (job, block) messages until EOF:
-    "score" blocks of (title, description) pairs, "lines" blocks for `jsonlines.score_line`."""
+    "score" blocks of (title, description, attributes text) of `Matcher.score_stream`, "lines"
+    blocks for `jsonlines.score_line`."""
     from matching.jsonlines import score_line
     from matching.matcher import Matcher
 
@@ -393,7 +394,7 @@ def serve() -> None:
     table = ReasonTable()
     while (message := waiting.get()) is not None:
         job, block = message
-        if job == "score":  # (title, description, attributes text) of `Matcher.score_stream`
+        if job == "score":
             results = [matcher._score(*texts) for texts in block]
             write_message(stdout, table.encode(results))
         else:  # "lines": thumbwatch match's JSON Lines, parsed and written here too

@@ -315,13 +315,17 @@ def latest_hit_ranking(*where: ColumnElement[bool]) -> Any:
     )
 
 
+def _latest_of(listing_ids: Sequence[int], *columns: Any) -> Any:
+    """`columns` of each listing's most recent hit of any matcher/catalog version."""
+    ranked = latest_hit_ranking(Hit.listing_id.in_(list(listing_ids)))
+    return select(*columns).join(ranked, (ranked.c.hit_id == Hit.id) & (ranked.c.rank == 1))
+
+
 def latest_hits(session: Session, listing_ids: Sequence[int]) -> dict[int, Hit]:
     """Each listing's most recent hit of any matcher/catalog version (the one `list_hits` shows)."""
     if not listing_ids:
         return {}
-    ranked = latest_hit_ranking(Hit.listing_id.in_(list(listing_ids)))
-    stmt = select(Hit).join(ranked, (ranked.c.hit_id == Hit.id) & (ranked.c.rank == 1))
-    return {hit.listing_id: hit for hit in session.scalars(stmt)}
+    return {hit.listing_id: hit for hit in session.scalars(_latest_of(listing_ids, Hit))}
 
 
 def latest_verdicts(session: Session, listing_ids: Sequence[int]) -> dict[int, Any]:
@@ -329,10 +333,7 @@ def latest_verdicts(session: Session, listing_ids: Sequence[int]) -> dict[int, A
     `tier` and `device_id` only: what a re-score compares, without reading every hit's reasons."""
     if not listing_ids:
         return {}
-    ranked = latest_hit_ranking(Hit.listing_id.in_(list(listing_ids)))
-    stmt = select(Hit.id, Hit.listing_id, Hit.score, Hit.tier, Hit.device_id).join(
-        ranked, (ranked.c.hit_id == Hit.id) & (ranked.c.rank == 1)
-    )
+    stmt = _latest_of(listing_ids, Hit.id, Hit.listing_id, Hit.score, Hit.tier, Hit.device_id)
     return {row.listing_id: row for row in session.execute(stmt)}
 
 
