@@ -29,7 +29,7 @@ from crawler.output import OutputFormat, write_rows
 LAZY_COMMANDS = {
     "hits": "crawler.hits_command:hits",
     "eval": "crawler.eval_command:eval_command",
-    "rescore": "crawler.rescore:rescore_command",
+    "rescore": "crawler.rescore_command:rescore_command",
     "evidence": "crawler.evidence_command:evidence_command",
     "catalog": "crawler.catalog_command:catalog_app",
     "serve": "crawler.review_command:serve_command",

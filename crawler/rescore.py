@@ -15,22 +15,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import tee
-from typing import Annotated, Any
+from functools import partial
+from typing import Any
 
-import typer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.cli import _sessions, err, guarded
-from crawler.output import OutputFormat, write_rows
 from matching.matcher import MATCHER_VERSION, Matcher
-from matching.parallel import batched
 from matching.result import MatchResult
+from storage.db import read_session
 from storage.models import Hit, Listing, ListingSnapshot
 from storage.repository import CURRENT_SNAPSHOT, hits_for_version, latest_verdicts, upsert_hits
 
-__all__ = ["MOVED_COLUMNS", "Moved", "RescoreReport", "rescore", "rescore_command"]
+__all__ = ["MOVED_COLUMNS", "Moved", "RescoreReport", "rescore"]
 
 BATCH = 1000
 MOVED_COLUMNS = (
@@ -86,6 +83,13 @@ class RescoreReport:
     hits_written: int = 0
     moved: list[Moved] = field(default_factory=list)
 
+    def add(self, other: RescoreReport) -> None:
+        """Take in the report of another part of the same re-score."""
+        self.listings += other.listings
+        self.flagged += other.flagged
+        self.hits_written += other.hits_written
+        self.moved.extend(other.moved)
+
     def count(self, change: str) -> int:
         """How many moved listings have this change (e.g. "newly flagged", "tier")."""
         return sum(change in m.changes for m in self.moved)
@@ -130,42 +134,51 @@ def _same(hit: Hit, result: MatchResult, snapshot_id: int | None) -> bool:
     )
 
 
-def _stored_listings(session_factory: sessionmaker[Session], page: int) -> Iterator[Any]:
-    """Every stored listing's id, content and current snapshot (the one holding that content), by
-    id, read `page` rows at a time, each page in a short transaction of its own (no read stays
-    open while the batches are written)."""
-    last_id = 0
+def _id_ranges(session_factory: sessionmaker[Session], size: int) -> Iterator[tuple[int, int | None]]:
+    """The listing ids cut into ranges of `size` listings, as (after, last): the listings with
+    `after < id <= last` (last None: to the end). Each cut is found by one short query when the
+    range is needed, so no read stays open while the ranges are re-scored."""
+    after = 0
     while True:
         with session_factory() as session:
-            rows = (
-                session.connection()  # Core rows: the ORM's result processing cost more than the read
-                .execute(
-                    select(
-                        Listing.id,
-                        Listing.title,
-                        Listing.description,
-                        Listing.attributes,
-                        ListingSnapshot.id.label("snapshot_id"),
-                    )
-                    .outerjoin(ListingSnapshot, CURRENT_SNAPSHOT)
-                    .where(Listing.id > last_id)
-                    .order_by(Listing.id)
-                    .limit(page)
-                )
-                .all()
+            last = session.scalar(
+                select(Listing.id).where(Listing.id > after).order_by(Listing.id).offset(size - 1).limit(1)
             )
-        if not rows:
+        yield after, last
+        if last is None:
             return
-        yield from rows
-        last_id = rows[-1].id
+        after = last
 
 
-def _rescore_batch(
-    session: Session, scored: Sequence[tuple[Any, MatchResult]], report: RescoreReport, now: datetime
-) -> None:
-    ids = [row.id for row, _ in scored]
-    latest = latest_verdicts(session, ids)
-    current = hits_for_version(session, ids, report.matcher_version, report.catalog_version)
+def _listings_in(session: Session, after: int, last: int | None) -> Sequence[Any]:
+    """Each listing's id, content and current snapshot (the one holding that content), by id."""
+    stmt = (
+        select(
+            Listing.id,
+            Listing.title,
+            Listing.description,
+            Listing.attributes,
+            ListingSnapshot.id.label("snapshot_id"),
+        )
+        .outerjoin(ListingSnapshot, CURRENT_SNAPSHOT)
+        .where(Listing.id > after)
+        .order_by(Listing.id)
+    )
+    if last is not None:
+        stmt = stmt.where(Listing.id <= last)
+    # Core rows: the ORM's result processing cost more than the read.
+    return session.connection().execute(stmt).all()
+
+
+def _verdicts_to_write(
+    scored: Sequence[tuple[Any, MatchResult]],
+    latest: dict[int, Any],
+    current: dict[int, Hit],
+    report: RescoreReport,
+) -> list[tuple[int, int | None, MatchResult]]:
+    """Count the scored listings and what moved in `report`; the (listing id, snapshot id,
+    verdict) to store. `latest` holds each listing's latest hit (`latest_verdicts`), `current`
+    its hit of the report's matcher and catalog versions if it has one."""
     to_write: list[tuple[int, int | None, MatchResult]] = []
     for row, result in scored:
         report.listings += 1
@@ -193,7 +206,59 @@ def _rescore_batch(
             write = before is None or mine.id != before.id or not _same(mine, result, snapshot_id)
         if write:
             to_write.append((row.id, snapshot_id, result))
-    report.hits_written += upsert_hits(session, to_write, now)
+    return to_write
+
+
+@dataclass(frozen=True, slots=True)
+class _Range:
+    """One piece of a re-score: the listings with `after < id <= last` of the database at `url`."""
+
+    url: str | None  # None: a database only this process can open (in memory)
+    after: int
+    last: int | None
+    now: datetime
+
+
+def _rescore_range(session_factory: sessionmaker[Session], matcher: Matcher, piece: _Range) -> RescoreReport:
+    """Re-score one range of listings; what moved comes back as a report of its own.
+
+    The listings and their hits are read in one snapshot that takes no write lock, and only the
+    verdicts to store are written in a transaction of their own, so several processes re-scoring
+    ranges of one SQLite file hold its write lock briefly. A hit stored for one of these listings
+    in between (by a crawl) is superseded as any older hit is: the upsert is keyed on the listing
+    and the versions.
+    """
+    report = RescoreReport(matcher_version=MATCHER_VERSION, catalog_version=matcher.catalog.version)
+    with read_session(session_factory) as session:
+        rows = _listings_in(session, piece.after, piece.last)
+        ids = [row.id for row in rows]
+        latest = latest_verdicts(session, ids)
+        current = hits_for_version(session, ids, report.matcher_version, report.catalog_version)
+    scored = [(row, matcher.score_listing(row.title, row.description, row.attributes)) for row in rows]
+    to_write = _verdicts_to_write(scored, latest, current, report)
+    if to_write:
+        with session_factory.begin() as session:
+            report.hits_written += upsert_hits(session, to_write, piece.now)
+    return report
+
+
+def _rescore_range_in_helper(matcher: Matcher, piece: _Range) -> RescoreReport:
+    """`_rescore_range` in a helper process, on its own connection to the same database."""
+    from storage.db import worker_sessions
+
+    assert piece.url is not None
+    return _rescore_range(worker_sessions(piece.url), matcher, piece)
+
+
+def _shared_url(session_factory: sessionmaker[Session]) -> str | None:
+    """The URL other processes can open the same database by; None for an in-memory one."""
+    engine = session_factory.kw.get("bind")
+    if engine is None:
+        return None
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return str(url.render_as_string(hide_password=False))
 
 
 def rescore(
@@ -202,29 +267,23 @@ def rescore(
     batch_size: int = BATCH,
     now: datetime | None = None,
 ) -> RescoreReport:
-    """Re-score every stored listing with `matcher`; one transaction per batch of listings.
+    """Re-score every stored listing with `matcher`, `batch_size` listings (one range of ids) at
+    a time, each range in one transaction.
 
-    Listings are scored as a stream (`Matcher.score_stream`, on all cores for a large database)
-    while the batches already scored are compared and written.
+    From the matcher's `parallel_min` listings on, its helper processes re-score ranges too, on
+    their own connections (`Matcher.run_tasks`): reading, scoring and writing all spread over
+    the cores, and only the reports of what moved cross a pipe. Ranges are disjoint and every
+    write is an upsert, so the processes never write the same row.
     """
     now = now or datetime.now(UTC)
     report = RescoreReport(matcher_version=MATCHER_VERSION, catalog_version=matcher.catalog.version)
-    listings, kept = tee(_stored_listings(session_factory, batch_size))
-    results = matcher.score_stream((row.title, row.description, row.attributes) for row in listings)
-    for scored in batched(zip(kept, results, strict=True), batch_size):
-        with session_factory.begin() as session:
-            _rescore_batch(session, scored, report, now)
+    url = _shared_url(session_factory)
+    size = 0
+    if url is not None:
+        with session_factory() as session:
+            size = session.scalar(select(func.count(Listing.id))) or 0
+    pieces = (_Range(url, after, last, now) for after, last in _id_ranges(session_factory, batch_size))
+    local = partial(_rescore_range, session_factory, matcher)
+    for done in matcher.run_tasks(_rescore_range_in_helper, pieces, size, local):
+        report.add(done)
     return report
-
-
-def rescore_command(
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output of the moved listings.")] = (
-        OutputFormat.TABLE
-    ),
-) -> None:
-    """Re-score stored listings with the current matcher and catalog; show what moved."""
-    from crawler.catalog_store import active_matcher
-
-    report = guarded(lambda: rescore(_sessions(), active_matcher()))
-    err.print(report.summary(), highlight=False, soft_wrap=True)
-    write_rows([m.to_row() for m in report.moved], fmt, MOVED_COLUMNS, title="moved")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache, partial
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from matching.catalog import Catalog, Device, load_catalog
 from matching.jsonlines import LineOutcome, score_line
@@ -34,6 +34,8 @@ MATCHER_VERSION = "2025.1"
 # Distinct listings from which score_many uses the other cores: below it, starting and feeding the
 # helper processes costs more than it saves (crawls score one listing at a time anyway).
 PARALLEL_MIN = 5_000
+T = TypeVar("T")
+R = TypeVar("R")
 _Span = tuple[int, int]
 # What `score_stream` scores of a listing: title, description and attributes (None or empty for none).
 ListingFields = tuple[str, str, "Mapping[str, str] | None"]
@@ -180,6 +182,26 @@ class Matcher:
         `score_stream` (see `jsonlines.score_line`): from `parallel_min` lines on, helper processes
         parse, score and write lines too."""
         for outcomes in self._blocks("lines", lines, partial(score_line, self)):
+            yield from outcomes
+
+    def run_tasks(
+        self,
+        work: Callable[[Matcher, T], R],
+        tasks: Iterable[T],
+        size: int,
+        local: Callable[[T], R],
+    ) -> Iterator[R]:
+        """Each task's outcome, in order, as soon as it is known: `local(task)` in this process,
+        or, when the tasks hold `parallel_min` listings or more (`size` in all), `work(matcher,
+        task)` in a helper process with its own matcher of the same catalog and weights for some
+        of them. `work` and the tasks cross a pipe: a module-level function and picklable tasks.
+        """
+        helpers = self._helpers_for(size)
+        if helpers is None:
+            yield from map(local, tasks)
+            return
+        blocks = ([(work, task)] for task in tasks)
+        for outcomes in helpers.stream("call", blocks, lambda call: local(call[1])):
             yield from outcomes
 
     def _score_texts(self, texts: tuple[str, str, str]) -> MatchResult:

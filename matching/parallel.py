@@ -372,7 +372,7 @@ class _Stream:
 def serve() -> None:
     """A helper's main loop: a (catalog, weights) pair, then (job, block) messages until EOF:
     "score" blocks of (title, description, attributes text) of `Matcher.score_stream`, "lines"
-    blocks for `jsonlines.score_line`."""
+    blocks for `jsonlines.score_line`, "call" blocks of (function, task) of `Matcher.run_tasks`."""
     from matching.jsonlines import score_line
     from matching.matcher import Matcher
 
@@ -397,5 +397,7 @@ def serve() -> None:
         if job == "score":
             results = [matcher._score(*texts) for texts in block]
             write_message(stdout, table.encode(results))
-        else:  # "lines": thumbwatch match's JSON Lines, parsed and written here too
+        elif job == "lines":  # thumbwatch match's JSON Lines, parsed and written here too
             write_message(stdout, [score_line(matcher, line) for line in block])
+        else:  # "call"
+            write_message(stdout, [work(matcher, task) for work, task in block])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from matching.speedups import Memo, slot_constructor
@@ -60,6 +62,11 @@ class MatchResult:
         reason's dict is built once and shared (reasons recur): read them, never change them."""
         return [_reason_dicts[r] if _shareable(r.points) else r.to_dict() for r in self.reasons]
 
+    def reasons_json(self) -> str:
+        """`reason_dicts` as the JSON text `json.dumps` makes of it: what a hit stores, built from
+        kept encodings of the parts that recur (see `_reason_json`)."""
+        return "[" + ", ".join(map(_reason_json, self.reasons)) + "]"
+
     def reason_texts(self) -> list[str]:
         """The reasons shown with their points (`Reason.shown`), each distinct one built once."""
         return [_reason_texts[r] if _shareable(r.points) else r.shown() for r in self.reasons]
@@ -87,6 +94,26 @@ _reasons: Memo[ReasonRow, Reason] = Memo(lambda row: make_reason(*row), 100_000)
 # Keyed by the reason, so only for `_shareable` points.
 _reason_dicts: Memo[Reason, dict[str, Any]] = Memo(Reason.to_dict, 100_000)
 _reason_texts: Memo[Reason, str] = Memo(Reason.shown, 100_000)
+
+
+def _encode_head(key: tuple[str, str, float, str | None]) -> str:
+    code, text, points, field = key
+    return json.dumps({"code": code, "text": text, "points": points, "field": field})[:-1]
+
+
+# A reason's code, text, points and field: few distinct ones, unlike spans and excerpts.
+_reason_heads: Memo[tuple[str, str, float, str | None], str] = Memo(_encode_head, 100_000)
+
+
+def _reason_json(r: Reason) -> str:
+    """`json.dumps(r.to_dict())`, its head (all but span and excerpt) encoded once per distinct
+    head: most reasons differ from each other only by where they were read."""
+    if not _shareable(r.points):
+        return json.dumps(r.to_dict())
+    head = _reason_heads[r.code, r.text, r.points, r.field]
+    span = "null" if r.span is None else f"[{r.span[0]}, {r.span[1]}]"
+    excerpt = "null" if r.excerpt is None else encode_basestring_ascii(r.excerpt)
+    return f'{head}, "span": {span}, "excerpt": {excerpt}}}'
 
 
 def reason(row: ReasonRow) -> Reason:

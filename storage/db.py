@@ -13,16 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +64,27 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Execution option of a unit of work that only reads (see `read_session`).
+READ_ONLY = {"thumbwatch_read_only": True}
+
+
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so what a
     # transaction reads is still current when it writes: a deferred transaction whose snapshot
     # went stale could not write at all, and the custody log's tail must be read fresh.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get("thumbwatch_read_only"):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def read_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that only reads: on SQLite its transaction reads a snapshot without taking the
+    write lock, so other processes' writes do not wait for it (nor it for them)."""
+    with sessions() as session:
+        session.connection(execution_options=READ_ONLY)
+        yield session
 
 
 @lru_cache(maxsize=8)
@@ -102,7 +117,13 @@ def worker_sessions(url: str) -> sessionmaker[Session]:
     return session_factory(create_db_engine(url))
 
 
+# Alembic is imported where the schema is checked or upgraded: worker processes that write to an
+# already upgraded database (`worker_sessions`) start without it.
+
+
 def _alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -135,11 +156,15 @@ def _upgrade_lock(engine: Engine) -> Iterator[None]:
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
+        from alembic.runtime.migration import MigrationContext
+
         return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -152,6 +177,8 @@ def upgrade_database(url: str, revision: str = "head") -> Engine:
         with _upgrade_lock(engine), engine.begin() as connection:
             config = _alembic_config(str(engine.url.render_as_string(hide_password=False)))
             config.attributes["connection"] = connection
+            from alembic import command
+
             command.upgrade(config, revision)
     except OperationalError as exc:
         raise DatabaseError(f"cannot reach database {engine.url!r}: {exc.orig}") from None

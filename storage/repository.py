@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from storage.models import (
     CrawlRun,
     Hit,
+    JSONText,
     Listing,
     ListingSnapshot,
     Marketplace,
@@ -275,7 +276,7 @@ def _hit_values(listing_id: int, snapshot_id: int | None, match: Any, now: datet
         "device_name": match.device_name,
         "score": match.score,
         "tier": match.tier,
-        "reasons": match.reason_dicts(),
+        "reasons": JSONText(match.reasons_json()),
         "updated_at": now,
     }
 

@@ -4,6 +4,9 @@ unnamed positives, each hard-negative class, accessories, and batch == single.""
 from __future__ import annotations
 
 import json
+import os
+import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -178,6 +181,25 @@ def test_a_helper_dying_mid_stream_costs_no_result() -> None:
     results += stream
     assert results == [parallel.score_listing(t, d) for t, d, _ in listings]
     assert not parallel._parallel.alive()  # replaced on the next large batch
+
+
+def _task_and_pid(matcher: Matcher, task: int) -> tuple[int, int, str]:
+    time.sleep(0.01)
+    return task, os.getpid(), matcher.catalog.version
+
+
+def test_run_tasks_shares_the_tasks_with_the_helpers_and_keeps_their_order() -> None:
+    matcher = Matcher(get_matcher().catalog, parallel_min=10)
+    local = partial(_task_and_pid, matcher)
+    outcomes = list(matcher.run_tasks(_task_and_pid, range(40), 10, local))
+    assert [task for task, _, _ in outcomes] == list(range(40))
+    assert {version for _, _, version in outcomes} == {matcher.catalog.version}  # the same catalog
+    pids = {pid for _, pid, _ in outcomes}
+    assert os.getpid() in pids and len(pids) >= 2  # done here and in a helper process
+    few = list(Matcher(get_matcher().catalog, parallel_min=10).run_tasks(_task_and_pid, range(5), 9, local))
+    assert {pid for _, pid, _ in few} == {os.getpid()}  # below parallel_min: all here
+    assert matcher._parallel is not None
+    matcher._parallel.close()
 
 
 def test_small_batches_stay_in_process() -> None:

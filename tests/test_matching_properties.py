@@ -3,10 +3,12 @@ values whatever the text around them, and every score stays in range on arbitrar
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching import get_matcher
+from matching import MatchResult, Reason, get_matcher
 from matching.text import fold
 
 # Text with the characters listings really mix: accents, Cyrillic, Turkish dotless i, digits,
@@ -41,3 +43,26 @@ def test_scores_stay_in_range_and_tiers_agree(title: str, description: str) -> N
 def test_batch_scoring_equals_one_by_one(pairs: list[tuple[str, str]]) -> None:
     matcher = get_matcher()
     assert matcher.score_many(pairs) == [matcher.score_listing(t, d) for t, d in pairs]
+
+
+REASON_TEXT = st.text(max_size=30)  # any character: quotes, backslashes, controls, non-ASCII
+REASONS = st.builds(
+    Reason,
+    code=st.sampled_from(["model", "tiny_size", "risk_claim"]),
+    text=REASON_TEXT,
+    points=st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.integers(-100, 100),
+        st.sampled_from([0.0, -0.0, 5]),
+    ),
+    field=st.one_of(st.none(), st.sampled_from(["title", "description", "attributes"])),
+    span=st.one_of(st.none(), st.tuples(st.integers(0, 10**6), st.integers(0, 10**6))),
+    excerpt=st.one_of(st.none(), REASON_TEXT),
+)
+
+
+@given(st.lists(REASONS, max_size=6))
+def test_reasons_json_is_json_dumps_of_the_reason_dicts(reasons: list[Reason]) -> None:
+    result = MatchResult(50, "medium", True, None, None, tuple(reasons), "v", "c")
+    assert result.reasons_json() == json.dumps(result.reason_dicts())
+    assert result.reasons_json() == json.dumps(result.reason_dicts())  # again, from what was kept

@@ -77,20 +77,25 @@ def _item(
     )
 
 
-def _store_old(sessions: sessionmaker[Session], tmp_path: Path) -> Matcher:
+def _store_old(sessions: sessionmaker[Session], tmp_path: Path, copies: int = 1) -> Matcher:
+    """The six listings above (`copies` times over), with the verdicts an older catalog gave."""
     old = Matcher(load_catalog(_catalog_without(tmp_path, "long-cz-j8")))
-    items = [
-        _item("bm10", BM10, "Size 68x28x13mm, 350mAh"),
-        _item("j8-dialer", J8_DIALER, "Small 2G phone"),
-        _item("j8-attrs", J8_ATTRS, attributes={"Peso": "25 g"}),
-        _item("iphone", IPHONE, "Unlocked smartphone"),
-        _item("zanco", ZANCO),  # stored without a verdict: never scored
-        _item("nokia", NOKIA),
-    ]
-    for item in items:
-        if item.external_id not in ("iphone", "zanco"):
-            item.match = old.score_listing(item.title, item.description, item.attributes)
-    items[3].match = _stale_match()
+    items = []
+    for copy in range(copies):
+        suffix = f"-{copy}" if copy else ""
+        group = [
+            _item(f"bm10{suffix}", BM10, "Size 68x28x13mm, 350mAh"),
+            _item(f"j8-dialer{suffix}", J8_DIALER, "Small 2G phone"),
+            _item(f"j8-attrs{suffix}", J8_ATTRS, attributes={"Peso": "25 g"}),
+            _item(f"iphone{suffix}", IPHONE, "Unlocked smartphone"),
+            _item(f"zanco{suffix}", ZANCO),  # stored without a verdict: never scored
+            _item(f"nokia{suffix}", NOKIA),
+        ]
+        for item in group:
+            if item.title not in (IPHONE, ZANCO):
+                item.match = old.score_listing(item.title, item.description, item.attributes)
+        group[3].match = _stale_match()
+        items += group
     with sessions.begin() as session:
         store_listings(session, items, now=T0)
     return old
@@ -166,6 +171,27 @@ def test_rescore_back_to_the_old_catalog_moves_them_back(tmp_path: Path) -> None
     moved = _moved_by_title([m.to_row() for m in back.moved])
     assert moved[J8_DIALER] == ("tier, device, score", 95, 60, "high", "medium", "long-cz-j8", None)
     assert set(moved) == {J8_DIALER, J8_ATTRS}
+
+
+def test_rescore_in_helper_processes_gives_what_one_process_gives(database_url: str, tmp_path: Path) -> None:
+    """From `parallel_min` listings on, ranges of listings are re-scored in helper processes,
+    each on its own connection: the report and the stored hits are those of one process."""
+    sessions = session_factory(upgrade_database(database_url))
+    _store_old(sessions, tmp_path, copies=10)
+    matcher = Matcher(get_matcher().catalog, parallel_min=10)
+    report = rescore(sessions, matcher, batch_size=4, now=T0 + timedelta(days=1))
+    assert matcher._parallel is not None and matcher._parallel.alive()  # helpers did take part
+    assert (report.listings, report.flagged, report.hits_written) == (60, 40, 50)
+    assert [m.listing_id for m in report.moved] == sorted(m.listing_id for m in report.moved)
+    moved = [m.to_row() for m in report.moved]
+    assert len(moved) == 40
+    for copy in range(10):
+        assert _moved_by_title(moved[copy * 4 : copy * 4 + 4]) == EXPECTED_MOVED
+    version = {"matcher_version": MATCHER_VERSION, "catalog_version": matcher.catalog.version}
+    assert _hit_count(sessions, **version) == 50
+    again = rescore(sessions, matcher, batch_size=4, now=T0 + timedelta(days=2))
+    assert (again.listings, again.hits_written, again.moved) == (60, 0, [])
+    matcher._parallel.close()
 
 
 # -- through the CLI (needs `rescore` registered in crawler/cli.py) -------------------------------

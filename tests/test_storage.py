@@ -3,7 +3,9 @@ when configured, PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -25,6 +27,7 @@ from storage import (
     session_factory,
     upgrade_database,
 )
+from storage.db import read_session
 from storage.repository import finish_crawl_run, list_hits, start_crawl_run, store_listings
 from tests.factories import T0, make_item
 
@@ -242,3 +245,48 @@ def test_store_worker_batch_sets_row_ids_and_stores_the_rest_when_one_listing_fa
     assert again.rows[2] == whole.rows[0]  # the same listing, unchanged: the same rows
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(Listing)) == 3
+
+
+def test_hit_reasons_are_stored_as_the_matcher_encoded_them_and_read_back(database_url: str) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    item = make_item(score=90)
+    with sessions.begin() as session:
+        store_listings(session, [item])
+        listing_id = session.scalars(select(Listing.id)).one()
+        # a list given as such is encoded by the column as any JSON value is
+        session.add(
+            Hit(
+                listing_id=listing_id,
+                score=1,
+                tier="none",
+                reasons=[{"code": "x"}],
+                matcher_version="m",
+                catalog_version="c",
+            )
+        )
+    with sessions() as session:
+        stored = dict(session.execute(text("SELECT catalog_version, CAST(reasons AS TEXT) FROM hits")).all())
+        hits = {hit.catalog_version: hit.reasons for hit in session.scalars(select(Hit))}
+    assert item.match is not None
+    assert stored[item.match.catalog_version] == json.dumps(item.match.reason_dicts())
+    assert hits == {item.match.catalog_version: item.match.reason_dicts(), "c": [{"code": "x"}]}
+
+
+def test_a_read_session_neither_waits_for_nor_blocks_a_sqlite_writer(tmp_path) -> None:
+    sessions = session_factory(upgrade_database(f"sqlite:///{tmp_path / 'read.db'}"))
+    with sessions.begin() as session:
+        store_listings(session, [make_item(external_id="A")])
+    done = threading.Event()
+
+    def read_while_written() -> None:
+        with read_session(sessions) as reader:
+            assert reader.scalar(select(func.count()).select_from(Listing)) == 1  # its own snapshot
+        done.set()
+
+    with sessions.begin() as writer:  # holds the write lock (BEGIN IMMEDIATE) ...
+        store_listings(writer, [make_item(external_id="B")])
+        thread = threading.Thread(target=read_while_written)
+        thread.start()
+        assert done.wait(timeout=5)  # ... which the reader does not wait for (busy timeout: 30 s)
+    thread.join()
+    assert counts(f"sqlite:///{tmp_path / 'read.db'}")["listings"] == 2

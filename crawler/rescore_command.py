@@ -1,0 +1,30 @@
+"""``thumbwatch rescore``: the command over `crawler.rescore`.
+
+Loaded by `crawler.cli` when the command is run; `crawler.rescore` itself imports no CLI code, so
+the helper processes that re-score ranges of listings start without it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crawler.cli import _sessions, err, guarded
+from crawler.output import OutputFormat, write_rows
+from crawler.rescore import MOVED_COLUMNS, rescore
+
+__all__ = ["rescore_command"]
+
+
+def rescore_command(
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output of the moved listings.")] = (
+        OutputFormat.TABLE
+    ),
+) -> None:
+    """Re-score stored listings with the current matcher and catalog; show what moved."""
+    from crawler.catalog_store import active_matcher
+
+    report = guarded(lambda: rescore(_sessions(), active_matcher()))
+    err.print(report.summary(), highlight=False, soft_wrap=True)
+    write_rows([m.to_row() for m in report.moved], fmt, MOVED_COLUMNS, title="moved")
