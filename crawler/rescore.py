@@ -25,7 +25,7 @@ from matching.matcher import MATCHER_VERSION, Matcher
 from matching.result import MatchResult
 from storage.db import read_session
 from storage.models import Hit, Listing, ListingSnapshot
-from storage.repository import CURRENT_SNAPSHOT, hits_for_version, latest_verdicts, upsert_hits
+from storage.repository import CURRENT_SNAPSHOT, IdRange, hits_for_version, latest_verdicts, upsert_hits
 
 __all__ = ["MOVED_COLUMNS", "Moved", "RescoreReport", "rescore"]
 
@@ -134,23 +134,23 @@ def _same(hit: Hit, result: MatchResult, snapshot_id: int | None) -> bool:
     )
 
 
-def _id_ranges(session_factory: sessionmaker[Session], size: int) -> Iterator[tuple[int, int | None]]:
-    """The listing ids cut into ranges of `size` listings, as (after, last): the listings with
-    `after < id <= last` (last None: to the end). Each cut is found by one short query when the
-    range is needed, so no read stays open while the ranges are re-scored."""
+def _id_ranges(session_factory: sessionmaker[Session], size: int) -> Iterator[IdRange]:
+    """The listing ids cut into ranges of `size` listings, the last one open-ended. Each cut is
+    found by one short query when the range is needed, so no read stays open while the ranges
+    are re-scored."""
     after = 0
     while True:
         with session_factory() as session:
             last = session.scalar(
                 select(Listing.id).where(Listing.id > after).order_by(Listing.id).offset(size - 1).limit(1)
             )
-        yield after, last
+        yield IdRange(after, last)
         if last is None:
             return
         after = last
 
 
-def _listings_in(session: Session, after: int, last: int | None) -> Sequence[Any]:
+def _listings_in(session: Session, ids: IdRange) -> Sequence[Any]:
     """Each listing's id, content and current snapshot (the one holding that content), by id."""
     stmt = (
         select(
@@ -161,11 +161,9 @@ def _listings_in(session: Session, after: int, last: int | None) -> Sequence[Any
             ListingSnapshot.id.label("snapshot_id"),
         )
         .outerjoin(ListingSnapshot, CURRENT_SNAPSHOT)
-        .where(Listing.id > after)
+        .where(ids.holds(Listing.id))
         .order_by(Listing.id)
     )
-    if last is not None:
-        stmt = stmt.where(Listing.id <= last)
     # Core rows: the ORM's result processing cost more than the read.
     return session.connection().execute(stmt).all()
 
@@ -211,11 +209,10 @@ def _verdicts_to_write(
 
 @dataclass(frozen=True, slots=True)
 class _Range:
-    """One piece of a re-score: the listings with `after < id <= last` of the database at `url`."""
+    """One piece of a re-score: a range of listings of the database at `url`."""
 
     url: str | None  # None: a database only this process can open (in memory)
-    after: int
-    last: int | None
+    ids: IdRange
     now: datetime
 
 
@@ -230,10 +227,9 @@ def _rescore_range(session_factory: sessionmaker[Session], matcher: Matcher, pie
     """
     report = RescoreReport(matcher_version=MATCHER_VERSION, catalog_version=matcher.catalog.version)
     with read_session(session_factory) as session:
-        rows = _listings_in(session, piece.after, piece.last)
-        ids = [row.id for row in rows]
-        latest = latest_verdicts(session, ids)
-        current = hits_for_version(session, ids, report.matcher_version, report.catalog_version)
+        rows = _listings_in(session, piece.ids)
+        latest = latest_verdicts(session, piece.ids)
+        current = hits_for_version(session, piece.ids, report.matcher_version, report.catalog_version)
     scored = [(row, matcher.score_listing(row.title, row.description, row.attributes)) for row in rows]
     to_write = _verdicts_to_write(scored, latest, current, report)
     if to_write:
@@ -282,7 +278,7 @@ def rescore(
     if url is not None:
         with session_factory() as session:
             size = session.scalar(select(func.count(Listing.id))) or 0
-    pieces = (_Range(url, after, last, now) for after, last in _id_ranges(session_factory, batch_size))
+    pieces = (_Range(url, ids, now) for ids in _id_ranges(session_factory, batch_size))
     local = partial(_rescore_range, session_factory, matcher)
     for done in matcher.run_tasks(_rescore_range_in_helper, pieces, size, local):
         report.add(done)

@@ -316,36 +316,60 @@ def latest_hit_ranking(*where: ColumnElement[bool]) -> Any:
     )
 
 
-def _latest_of(listing_ids: Sequence[int], *columns: Any) -> Any:
+@dataclass(frozen=True, slots=True)
+class IdRange:
+    """The listings whose ids are in `after < id <= last` (`last` None: no upper bound)."""
+
+    after: int
+    last: int | None = None
+
+    def holds(self, column: Any) -> ColumnElement[bool]:
+        """The condition that `column` (a listing id) is in the range."""
+        above = column > self.after
+        return above if self.last is None else above & (column <= self.last)
+
+
+# Listings named by their ids, or a range of ids (which costs the database an index range scan,
+# not a list of a thousand bound values).
+ListingIds = Sequence[int] | IdRange
+
+
+def _of_listings(listings: ListingIds) -> ColumnElement[bool]:
+    if isinstance(listings, IdRange):
+        return listings.holds(Hit.listing_id)
+    return Hit.listing_id.in_(list(listings))
+
+
+def _latest_of(listings: ListingIds, *columns: Any) -> Any:
     """`columns` of each listing's most recent hit of any matcher/catalog version."""
-    ranked = latest_hit_ranking(Hit.listing_id.in_(list(listing_ids)))
+    ranked = latest_hit_ranking(_of_listings(listings))
     return select(*columns).join(ranked, (ranked.c.hit_id == Hit.id) & (ranked.c.rank == 1))
 
 
-def latest_hits(session: Session, listing_ids: Sequence[int]) -> dict[int, Hit]:
+def latest_hits(session: Session, listings: ListingIds) -> dict[int, Hit]:
     """Each listing's most recent hit of any matcher/catalog version (the one `list_hits` shows)."""
-    if not listing_ids:
+    if not listings:
         return {}
-    return {hit.listing_id: hit for hit in session.scalars(_latest_of(listing_ids, Hit))}
+    return {hit.listing_id: hit for hit in session.scalars(_latest_of(listings, Hit))}
 
 
-def latest_verdicts(session: Session, listing_ids: Sequence[int]) -> dict[int, Any]:
+def latest_verdicts(session: Session, listings: ListingIds) -> dict[int, Any]:
     """Each listing's most recent hit, as `latest_hits` finds it, as a row of its `id`, `score`,
     `tier` and `device_id` only: what a re-score compares, without reading every hit's reasons."""
-    if not listing_ids:
+    if not listings:
         return {}
-    stmt = _latest_of(listing_ids, Hit.id, Hit.listing_id, Hit.score, Hit.tier, Hit.device_id)
+    stmt = _latest_of(listings, Hit.id, Hit.listing_id, Hit.score, Hit.tier, Hit.device_id)
     return {row.listing_id: row for row in session.execute(stmt)}
 
 
 def hits_for_version(
-    session: Session, listing_ids: Sequence[int], matcher_version: str, catalog_version: str
+    session: Session, listings: ListingIds, matcher_version: str, catalog_version: str
 ) -> dict[int, Hit]:
     """The hits of these listings for one matcher and catalog version, by listing id."""
-    if not listing_ids:
+    if not listings:
         return {}
     stmt = select(Hit).where(
-        Hit.listing_id.in_(list(listing_ids)),
+        _of_listings(listings),
         Hit.matcher_version == matcher_version,
         Hit.catalog_version == catalog_version,
     )

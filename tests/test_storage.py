@@ -28,7 +28,16 @@ from storage import (
     upgrade_database,
 )
 from storage.db import read_session
-from storage.repository import finish_crawl_run, list_hits, start_crawl_run, store_listings
+from storage.repository import (
+    IdRange,
+    finish_crawl_run,
+    hits_for_version,
+    latest_hits,
+    latest_verdicts,
+    list_hits,
+    start_crawl_run,
+    store_listings,
+)
 from tests.factories import T0, make_item
 
 
@@ -290,3 +299,20 @@ def test_a_read_session_neither_waits_for_nor_blocks_a_sqlite_writer(tmp_path) -
         assert done.wait(timeout=5)  # ... which the reader does not wait for (busy timeout: 30 s)
     thread.join()
     assert counts(f"sqlite:///{tmp_path / 'read.db'}")["listings"] == 2
+
+
+def test_hits_are_found_by_listing_ids_or_by_a_range_of_them(database_url: str) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    with sessions.begin() as session:
+        store_listings(session, [make_item(external_id=f"R{n}", score=60 + n) for n in range(4)])
+    with sessions() as session:
+        ids = sorted(session.scalars(select(Listing.id)))
+        middle = IdRange(ids[0], ids[2])  # the second and third listings
+        assert (
+            set(latest_verdicts(session, middle)) == set(latest_verdicts(session, ids[1:3])) == set(ids[1:3])
+        )
+        assert set(latest_hits(session, IdRange(ids[1]))) == set(ids[2:])
+        hit = session.scalars(select(Hit).where(Hit.listing_id == ids[1])).one()
+        versions = (hit.matcher_version, hit.catalog_version)
+        assert set(hits_for_version(session, middle, *versions)) == set(ids[1:3])
+        assert hits_for_version(session, middle, "other", versions[1]) == {}
