@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -140,7 +141,7 @@ def _id_ranges(session_factory: sessionmaker[Session], size: int) -> Iterator[Id
     are re-scored."""
     after = 0
     while True:
-        with session_factory() as session:
+        with read_session(session_factory) as session:
             last = session.scalar(
                 select(Listing.id).where(Listing.id > after).order_by(Listing.id).offset(size - 1).limit(1)
             )
@@ -247,13 +248,16 @@ def _rescore_range_in_helper(matcher: Matcher, piece: _Range) -> RescoreReport:
 
 
 def _shared_url(session_factory: sessionmaker[Session]) -> str | None:
-    """The URL other processes can open the same database by; None for an in-memory one."""
+    """The URL other processes can open the same database by (a SQLite file by its absolute
+    path: helpers run elsewhere); None for one they cannot (in memory, or a SQLite URI)."""
     engine = session_factory.kw.get("bind")
     if engine is None:
         return None
     url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        return None
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:") or url.query.get("uri"):
+            return None
+        url = url.set(database=str(Path(url.database).resolve()))
     return str(url.render_as_string(hide_password=False))
 
 
@@ -276,7 +280,7 @@ def rescore(
     url = _shared_url(session_factory)
     size = 0
     if url is not None:
-        with session_factory() as session:
+        with read_session(session_factory) as session:
             size = session.scalar(select(func.count(Listing.id))) or 0
     pieces = (_Range(url, ids, now) for ids in _id_ranges(session_factory, batch_size))
     local = partial(_rescore_range, session_factory, matcher)

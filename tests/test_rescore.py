@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import ListingItem
-from crawler.rescore import rescore
+from crawler.rescore import _shared_url, rescore
 from matching import MATCHER_VERSION, Matcher, MatchResult, Reason, get_matcher, load_catalog
-from storage import Hit, ListingSnapshot, session_factory, upgrade_database
+from storage import Hit, ListingSnapshot, create_db_engine, session_factory, upgrade_database
 from storage.repository import list_hits, store_listings
 from tests.e2e_support import db_url, run_cli
 
@@ -192,6 +192,33 @@ def test_rescore_in_helper_processes_gives_what_one_process_gives(database_url: 
     again = rescore(sessions, matcher, batch_size=4, now=T0 + timedelta(days=2))
     assert (again.listings, again.hits_written, again.moved) == (60, 0, [])
     matcher._parallel.close()
+
+
+def test_helpers_open_a_relative_sqlite_path_where_the_caller_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # helpers run in the project's directory, not the caller's
+    sessions = session_factory(upgrade_database("sqlite:///relative.db"))
+    _store_old(sessions, tmp_path, copies=3)
+    matcher = Matcher(get_matcher().catalog, parallel_min=5)
+    report = rescore(sessions, matcher, batch_size=2, now=T0 + timedelta(days=1))
+    assert (report.listings, report.hits_written, len(report.moved)) == (18, 15, 12)
+    assert matcher._parallel is not None
+    matcher._parallel.close()
+    assert not (Path(__file__).resolve().parents[1] / "relative.db").exists()
+
+
+def test_only_a_database_other_processes_can_open_is_shared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    def shared(url: str) -> str | None:
+        return _shared_url(session_factory(create_db_engine(url)))
+
+    assert shared("sqlite://") is None and shared("sqlite:///:memory:") is None
+    assert shared("sqlite:///some/where.db") == f"sqlite:///{Path('some/where.db').resolve()}"
+    assert shared("postgresql://u:secret@db.example/x") == "postgresql+psycopg://u:secret@db.example/x"
 
 
 # -- through the CLI (needs `rescore` registered in crawler/cli.py) -------------------------------
