@@ -2,7 +2,9 @@
 
 SQLite (the embedded default) runs in WAL mode with foreign keys on and a busy timeout, so
 several crawl processes can write to one file; PostgreSQL is reached through psycopg 3. The
-schema is only ever created by the Alembic migrations in ``storage/migrations``.
+schema is only ever created by the Alembic migrations in ``storage/migrations``; Alembic is
+imported only where the schema is checked or upgraded, so worker processes that write to an
+already upgraded database (`worker_sessions`) start without it.
 """
 
 from __future__ import annotations
@@ -64,15 +66,16 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-# Execution option of a unit of work that only reads (see `read_session`).
-READ_ONLY = {"thumbwatch_read_only": True}
+# The execution option marking a unit of work that only reads (see `read_session`).
+_READ_ONLY = "thumbwatch_read_only"
 
 
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so what a
     # transaction reads is still current when it writes: a deferred transaction whose snapshot
-    # went stale could not write at all, and the custody log's tail must be read fresh.
-    if connection.get_execution_options().get("thumbwatch_read_only"):
+    # went stale could not write at all, and the custody log's tail must be read fresh. A
+    # transaction that only reads needs neither, and waits for no writer.
+    if connection.get_execution_options().get(_READ_ONLY):
         connection.exec_driver_sql("BEGIN")
     else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -83,7 +86,7 @@ def read_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """A session that only reads: on SQLite its transaction reads a snapshot without taking the
     write lock, so other processes' writes do not wait for it (nor it for them)."""
     with sessions() as session:
-        session.connection(execution_options=READ_ONLY)
+        session.connection(execution_options={_READ_ONLY: True})
         yield session
 
 
@@ -115,10 +118,6 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def worker_sessions(url: str) -> sessionmaker[Session]:
     """The sessions of a worker process that writes to an already upgraded database."""
     return session_factory(create_db_engine(url))
-
-
-# Alembic is imported where the schema is checked or upgraded: worker processes that write to an
-# already upgraded database (`worker_sessions`) start without it.
 
 
 def _alembic_config(url: str) -> Config:
