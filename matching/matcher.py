@@ -452,12 +452,15 @@ class Matcher:
         if accessories:
             first_phone = min((s[0] for s in title_phone), default=t_end)
             cues = [s for s in get("accessory_cue", _NO_SPANS) if s[0] < t_end]
+            postcues = [s for s in get("accessory_postcue", _NO_SPANS) if s[0] < t_end]
             for acc in accessories:
                 if acc[0] >= t_end:
                     break
                 led = acc[0] < first_phone
                 cue_then_phone = any(
                     0 <= c[0] - acc[1] <= 25 and any(p[0] > c[1] for p in title_phone) for c in cues
+                ) or any(
+                    0 <= acc[0] - c[1] <= 25 and any(p[1] <= c[0] for p in title_phone) for c in postcues
                 )
                 if led or cue_then_phone:
                     add(

@@ -22,13 +22,14 @@ __all__ = ["PAIRING_CUE", "RISK_CLASSES", "SEARCH_TERMS", "VOCAB", "search_queri
 PHONE = (
     r"(?:(?:cell|mobile|keypad|feature|gsm)[\s-]?phones?|phones?|cellphones?|handsets?|"
     r"telephones?|moviles?|telefonos?|celular(?:es)?|telemove(?:l|is)|telefones?|"
-    r"cellular[ei]|telefonin[oi]|handys?|telefon(?:u|y|ie|ul)?|telefoons?|telefoontjes?|"
+    r"cellular[ei]|telefonin[oi]|handys?|telefon(?:u|y|ie|ul|ik|iki|ikow)?|telefoane(?:le)?|telefoons?|"
+    r"telefoontjes?|"
     r"телефон\w*|мобильник\w*|сотовый|هاتف|جوال)"
 )
 _LOOSE_PHONE = PHONE[:-1] + r"|mobiles?|portables?|tel|movil|gsm)"
 _SMALL = (
-    r"(?:mini|micro|tiny|thumb|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
-    r"minuscul[eo]s?)"
+    r"(?:mini|micro|tiny|little|thumb|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
+    r"minuscul[eo]s?|miniaturow\w*|malutk\w*|миниатюрн\w*|крошечн\w*)"
 )
 _GAP = r"(?:(?!sim|usb|sd\b|cooper)[\w'.+]+[\s-]+){0,2}?"
 
@@ -57,7 +58,8 @@ PHONE_WORD = [PHONE, r"mobile phones?", r"cep telefonu", r"telephones? portables
 SIM = [
     r"sim(?!\s?lock)(?:s|kaart\w*|karte\w*)?",
     r"sim[\s-]?(?:card|karte|kaart)\w*",
-    r"(?:dual|double|doble) chip",
+    r"(?:dual|double|doble|2|dos|duplo) chips?",
+    r"(?:con|com|usa|admite|acepta) chips?",
     r"chip gsm",
     r"сим\w*",
     r"sim-карт\w*",
@@ -104,7 +106,8 @@ _DETECT = (
     r"(?:walk[\s-]*through[\s-]+)?(?:metal[\s-]*)?(?:detectors?|scanners?)|"
     r"security (?:gates?|scanners?)|"
     r"portiques?|detecteurs?|arcos?|detectores?|metalldetektor\w*|body scanners?|x[\s-]?rays?|"
-    r"metal detector|rilevator\w*|bramk\w*|металлодетектор\w*|рамк\w*"
+    r"metal detector|rilevator\w*|bramk\w*|металлодетектор\w*|рамк\w*|porti\w* de securitate|"
+    r"guvenlik kapi\w*|(?:detectie)?poortjes|portas? de seguranca|sicherheitsschleuse\w*|varchi"
 )
 _EVADE = (
     r"(?:pass(?:es|ing)?|gets? (?:through|past)|through|bypass\w*|evades?|invisible to|"
@@ -112,7 +115,10 @@ _EVADE = (
     r"not (?:to )?set off|can'?t be (?:picked up|detected) by(?: any)?(?: type of)?|"
     r"ne (?:pas )?(?:faire )?(?:sonner|declencher)|ne declenchen?t? pas|indetectables? (?:aux|par)|"
     r"no (?:lo|los|la|las) (?:detectan?|pitan?)|non (?:suona|rilevat\w*)|unerkannt|"
-    r"nie wykrywa\w*|не (?:видят|обнаружива\w*))"
+    r"nie wykrywa\w*|не (?:видят|обнаружива\w*)|passe(?:nt)?|pasa(?:n)?|passa(?:no|m)?|"
+    r"(?:kommt|kommen|geht|gehen) durch|gaat door|przechodz\w* przez|trec\w*(?: de| prin)?|gecer|"
+    r"проход\w*(?: через)?|" + r"undetect(?:able|ed) (?:by|to|at)|(?:non )?rilevabil\w* (?:al|ai|dal|dai)|"
+    r"indetectables? (?:par|por|aux|a los|al)|nedetectabil\w* (?:la|de)|niewykrywaln\w* (?:przez|dla))"
 )
 RISK = {
     "undetectable": [
@@ -122,7 +128,8 @@ RISK = {
         r"non (?:sono )?individuabil\w*",
         r"nicht (?:nachweisbar|erkennbar|detektierbar)",
         r"unauffindbar",
-        r"niewykrywaln\w*",
+        r"nie ?wykrywaln\w*",
+        r"(?:not|non|no|nicht|niet) (?:detectable|detectabil\w*|rilevabil\w*|detectavel|erkennbar)",
         r"необнаружим\w*",
         r"tespit edilemez",
         r"nedetectabil\w*",
@@ -174,10 +181,11 @@ RISK = {
         r"kleinste (?:telefoon|gsm)",
     ],
     "size_of": [
-        r"(?:size of|sized? like|taille d'?|tamano(?: de)?|del tamano de|grande come|grand comme|"
+        r"(?:size of|sized? like|taille(?: d'?| de)?|format|formato|tamano(?: de)?|tamanho(?: de)?|"
+        r"del tamano de|grande come|grand comme|"
         r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|as small as|no bigger than|smaller than|"
         r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с)\s*(?:a |an |un |une |el |een |"
-        r"eine[mns]? |ein |your |votre |il |lo |um |uma )?"
+        r"eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma )?"
         r"(?:lighter|briquet|mechero|accendino|aansteker|feuerzeug\w*|isqueiro|"
         r"zapalniczk\w*|зажигалк\w*|thumb|pouce|finger|doigt|dedo\w*|dito|lipstick|rouge a levres|"
         r"pintalabios|usb (?:drive|stick)|car key|stick of gum|pen cap|tapon)",
@@ -271,8 +279,9 @@ ACCESSORY = [
     r"аккумулятор\w*",
     r"батаре\w*",
     r"kilif\w*",
-    r"sarj aleti",
-    r"kablo",
+    r"sarj aleti\w*",
+    r"kablo\w*",
+    r"batarya\w*",
     r"hoesjes?",
     r"hoes",
     r"oplader",
@@ -281,7 +290,13 @@ ACCESSORY = [
     r"incarcator",
     r"cablu",
     r"batterij",
+    r"(?:ال)?جراب",
+    r"(?:ال)?غطاء",
+    r"(?:ال)?شاحن",
+    r"(?:ال)?بطارية",
 ]
+# Words that put an accessory after the phone it is for: Turkish postpositions ("BM10 icin kilif").
+ACCESSORY_POSTCUE = [r"icin", r"uyumlu", r"ile uyumlu"]
 ACCESSORY_CUE = [
     r"for",
     r"pour",
@@ -301,7 +316,10 @@ ACCESSORY_CUE = [
     r"geeignet fur",
     r"replacement",
 ]
-_ITEM = r"(?:phones?|telephones?|handys?|telefon\w*|moviles?|celular|cellulare|телефон\w*|device|unit)"
+_ITEM = (
+    r"(?:phones?|telephones?|handys?|telefon\w*|moviles?|celular|cellulare|телефон\w*|device|unit|"
+    r"toestel|apparaat|جوال|هاتف)"
+)
 _NOT_INCL = (
     r"(?:not|non|no|nicht|nao|ne|не|nie|n'est pas|niet|nu)\s+"
     r"(?:(?:is|est|sont|ist|e|è|входит|в комплект)"
@@ -311,11 +329,15 @@ _NOT_INCL = (
 ACCESSORY_ONLY = [
     _ITEM + r"\s+(?:is\s+|est\s+|в\s+комплект\s+)?" + _NOT_INCL,
     r"key\s+" + _NOT_INCL,
-    r"(?:no|sans|sin|senza|sem|ohne|kein|without|bez|без)\s+(?:the\s+)?" + _ITEM + r"(?:\s+included)?",
+    r"(?:no|sans|sin|senza|sem|ohne|kein|without|bez|без|zonder|fara)\s+(?:the\s+|het\s+)?" + _ITEM
+    + r"(?:\s+included)?",
+    _ITEM + r"\s+dahil degil\w*",
+    r"(?:ال)?" + _ITEM + r"\s+غير مشمول",
     r"(?:only|uniquement|seulement|solo|solamente|nur|только|somente|apenas|tylko|sadece|alleen|doar)\s+"
     r"(?:\w+\s+){0,1}?(?:"
-    + "|".join(ACCESSORY[:30])
-    + r"|coque|chargeur|funda|bateria|kabel|чехол\w*|case|cable)",
+    + "|".join(ACCESSORY)
+    + r"|box|doos|boite|caja|scatola|caixa)",
+    r"(?:ال)?(?:جراب|غطاء|شاحن|بطارية)\s+فقط",
     r"(?:case|cover|cable|battery|shell|box|coque|housse|etui|funda|carcasa|hulle|kabel|akku|cavo|capa|"
     r"hooks?|protector|manual|charger|adapter)\s+(?:\w+\s+){0,2}?(?:only|uniquement|seulement|solo|nur|"
     r"только|somente|apenas|tylko)",
@@ -328,6 +350,10 @@ ACCESSORY_ONLY = [
     r"caixa vazia",
     r"pusty karton",
     r"пустая коробка",
+    r"lege doos",
+    r"bos kutu",
+    r"cutie goala",
+    r"puste pudelko",
     r"no electronics",
 ]
 
@@ -565,12 +591,32 @@ KEYFOB = [
     r"брелок\w*",
     r"ключ от машины",
     r"anahtarlik",
+    r"key[\s-]?(?:chains?|rings?)",
+    r"llave de (?:coche|carro|auto)",
+    r"llaveros?",
+    r"control de (?:auto|carro|coche)",
+    r"chiave (?:della |dell'?)?(?:auto|macchina)",
+    r"chave do carro",
+    r"autosleutel\w*",
+    r"sleutelhanger\w*",
+    r"kluczyk\w*(?: samochodow\w*)?",
+    r"breloc\w*",
+    r"cheie (?:de )?masina",
+    r"(?:araba|oto) anahtar\w*",
+    r"автоключ\w*",
+    r"ключ\w* (?:от )?(?:авто\w*|машин\w*)",
+    r"مفتاح سيار\w*",
+    r"ريموت السيار\w*",
 ]
 # "pair with your smartphone", "headset for your iPhone or Android": a smartphone named as the
 # thing the mini phone pairs with is not a smartphone listing.
 PAIRING_CUE = re.compile(
-    r"(?<!\w)(?:for|with|your|from|pour|avec|votre|fur|mit|ihr\w*|para|con|per|tu|com|voor|"
-    r"compatible\w*|pairs?|paired|pairing|смартфон\w*)\W+(?:\w+\W+){0,3}$"
+    r"(?<!\w)(?:for|with|your|from|via|pour|avec|votre|ton|au|fur|mit|ihr\w*|dein\w*|para|con|per|tu|"
+    r"su|al|allo|alla|col|com|ao|seu|voor|met|je|jouw|uw|do|ze|cu|la|"
+    r"к|с|со|для|через|без|"
+    r"without|sans|sin|senza|sem|ohne|bez|zonder|fara|"
+    r"compatible\w*|pairs?|paired|pairing|abbina\w*|koppel\w*|verbind\w*|conecta\w*|collega\w*|"
+    r"emparej\w*|jumel\w*|смартфон\w*)\W+(?:\w+\W+){0,3}$"
 )
 
 _CLASSES = {
@@ -583,6 +629,7 @@ _CLASSES = {
     "voice_changer": VOICE_CHANGER,
     "accessory": ACCESSORY,
     "accessory_cue": ACCESSORY_CUE,
+    "accessory_postcue": ACCESSORY_POSTCUE,
     "accessory_only": ACCESSORY_ONLY,
     "smartphone": SMARTPHONE,
     "legit_phone": LEGIT_PHONE,

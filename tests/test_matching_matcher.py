@@ -81,6 +81,62 @@ def test_hard_negatives(matcher, title: str, description: str) -> None:  # type:
     assert not result.flagged and result.device_id is None, result.reason_texts()
 
 
+# Word forms, languages and phrasings the vocabulary was widened for: each rule, not a listing.
+@pytest.mark.parametrize(
+    ("title", "description", "device"),
+    [
+        # a smartphone named as what the phone pairs with, or as not needed, is not a smartphone
+        (
+            "L8star BM70 mini telefoon",
+            "Koppel hem met je smartphone via bluetooth, eigen simkaart.",
+            "l8star-bm70",
+        ),
+        (
+            "L8star BM90 mini telefonino",
+            "Si collega allo smartphone in bluetooth, SIM inclusa.",
+            "l8star-bm90",
+        ),
+        ("GTStar BM50 телефон-гарнитура", "Своя сим-карта, звонки без смартфона.", "gtstar-bm50"),
+        # a detector or a gate named in an evasion claim is a claim, not a detector for sale
+        ("Lotto 5 mini cellulari", "Non rilevabili dai metal detector, quasi tutto plastica.", None),
+        ("Mini telefon plastikowy", "Przechodzi przez bramki bez problemu, 2G.", None),
+        ("Mini téléphone portable noir", "Passe les portiques de sécurité, 18 grammes.", None),
+        ("Pachet 3 telefoane mini", "Nedetectabile, trec de portile de securitate.", None),
+        # a lighter named as a size is a size claim
+        ("Mini téléphone format briquet", "Appels et SMS, 2G.", None),
+        ("Mini cellulare formato accendino", "Dual SIM, 2G.", None),
+        # phones shaped like a car key, in more languages
+        ("Telefon komórkowy w kształcie kluczyka", "Karta SIM, kolorowy ekran.", "keyfob-phone"),
+        ("Celular forma de llave de carro", "Funciona con chip, pantalla a color.", "keyfob-phone"),
+        ("Araba anahtarı şeklinde telefon", "SIM kartlı, GSM.", "keyfob-phone"),
+        ("Telefon în formă de cheie de mașină", "Cartelă SIM, ecran color.", "keyfob-phone"),
+        # small-phone wording: diminutives, plurals, "little", a look-alike zero
+        ("Miniaturowy telefonik 2G", "Malutki, bez metalu.", None),
+        ("Set 4 telefoane mini", "Nedetectabile, 2G.", None),
+        ("little phones thumb size", "2g only, calls n texts, no camera", None),
+        ("L8star BM9O mini phone", "Dual SIM, voice changer.", "l8star-bm90"),
+    ],
+)
+def test_generalised_positives(matcher, title: str, description: str, device: str | None) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, description)
+    assert result.flagged and result.device_id == device, result.reason_texts()
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Zanco tiny t2 için silikon kılıf", ""),  # Turkish: the accessory after "for"
+        ("L8star BM10 ile uyumlu şarj kablosu", ""),
+        ("Lege doos van een L8star BM10", "Zonder toestel."),
+        ("غطاء سيليكون لجوال Zanco tiny t1", "الغطاء فقط"),
+        ("Funda para mini celular BM10", "Solo la funda, no incluye el teléfono."),
+    ],
+)
+def test_generalised_accessories(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, description)
+    assert not result.flagged, result.reason_texts()
+
+
 def test_result_shape_and_spans(matcher) -> None:  # type: ignore[no-untyped-def]
     title, desc = "L8star BM10 Mini Phone", "Size: 68*28*13mm, 350mAh, undetectable"
     result = matcher.score_listing(title, desc, {"Weight": "15 g"})
@@ -134,8 +190,10 @@ def test_score_stream_reads_as_it_goes_and_scores_attributes_in_helpers() -> Non
     catalog = get_matcher().catalog
     parallel = Matcher(catalog, parallel_min=100)
     pairs = synthetic_listings(6_000, seed=14)
-    listings = [(t, d, {"Size": "68x28x13 mm", "Weight": f"{13 + i % 9} g"} if i % 3 else None)
-                for i, (t, d) in enumerate(pairs)]
+    listings = [
+        (t, d, {"Size": "68x28x13 mm", "Weight": f"{13 + i % 9} g"} if i % 3 else None)
+        for i, (t, d) in enumerate(pairs)
+    ]
     read = [0]
 
     def source():  # type: ignore[no-untyped-def]
