@@ -114,8 +114,9 @@ def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
 
 
 def _has_code_hint(text: str) -> bool:
-    """Whether folded text can hold a model code (see `names.CODE_RE`): each contains one of these."""
-    return "t" in text or "j" in text or "bm" in text or "b m" in text or "fly" in text
+    """Whether folded text can hold a model code (see `names.CODE_RE`): each starts with one of
+    these letters."""
+    return "t" in text or "b" in text or "j" in text or "f" in text or "т" in text or "в" in text
 
 
 class Matcher:
@@ -276,10 +277,13 @@ class Matcher:
         devices: dict[str, NameHit] = {}
         for hit in hits:
             devices.setdefault(hit.device.id, hit)
-        for hit in devices.values():
-            pts = self._name_points.get(hit.kind, w.device_fuzzy)
+        # Naming several models ("for BM10 / BM70") is no more evidence of a phone than naming
+        # one: the strongest naming counts, the others are shown at 0 points.
+        name_points = [self._name_points.get(hit.kind, w.device_fuzzy) for hit in devices.values()]
+        counted = name_points.index(max(name_points)) if name_points else -1
+        for i, hit in enumerate(devices.values()):
             named = _TEXTS[_device_text, (hit.kind, hit.similarity, hit.device.name, hit.alias)]
-            add("device", named, pts, hit.span)
+            add("device", named, name_points[i] if i == counted else 0.0, hit.span)
         title_phone += [h.span for h in hits if h.span[0] < t_end]
         keyfobs = get("keyfob")
         keyfob = self._keyfob_span(keyfobs, phone_word, mini_phone) if keyfobs else None
@@ -294,6 +298,9 @@ class Matcher:
         phone = bool(devices or keyfob or mini_phone or phone_word)
         if mini_phone:
             add("mini_phone", "mini-phone wording", w.mini_phone_word, mini_phone[0])
+            lots = get("bulk_lot")
+            if lots:
+                add("bulk_lot", "several units sold together", w.bulk_lot, lots[0])
         elif phone_word:
             add("phone_word", "phone wording", w.phone_word, phone_word[0])
 
@@ -484,7 +491,7 @@ class Matcher:
             add("earpiece", "earpiece / headset without a SIM slot", w.earpiece_no_sim, earpieces[0])
         lighters = get("lighter")
         if lighters:
-            size_of = get("risk_size_of", _NO_SPANS)
+            size_of = get("risk_size_of", _NO_SPANS) + get("lighter_compared", _NO_SPANS)
             lighters = [s for s in lighters if not _overlaps(s, size_of)]
             if lighters:
                 add("lighter", "a lighter shaped like a phone", w.lighter, lighters[0])

@@ -1,6 +1,7 @@
 """Model-name recognition: finds catalog devices named in folded listing text.
 
-A cheap regex finds model-code candidates (`bm10`, `B M 1 0`, `BM-10s`, `BM1O`, `j-8`, `t1`, `fly`); only
+A cheap regex finds model-code candidates (`bm10`, `B M 1 0`, `BM-10s`, `BM1O`, `ВМ10`, `j-8`, `t1`,
+`fly`); only
 around those does the matcher look at the preceding words. The words before the code plus the
 code are compacted (`L8 star BM-10` -> `l8starbm10`) and looked up among the compacted catalog
 aliases; failing an exact hit, rapidfuzz compares them with the aliases that end in the same code
@@ -23,10 +24,11 @@ __all__ = ["BRAND_RE", "NameHit", "NameIndex", "find_brand"]
 
 # Each alternative starts with its letter and checks the character before it afterwards
 # (`(?<![a-z0-9]).`): that is `(?<![a-z0-9])` in front, but lets `re` skip straight to b, j, t, f.
-_AFTER_START = r"(?<![a-z0-9].)"
+_AFTER_START = r"(?<![a-z0-9а-яё].)"
+# Cyrillic letters that look like the Latin ones of model codes (`ВМ10`) are read as those.
 CODE_RE = re.compile(
-    rf"(?:b{_AFTER_START}[\s._-]?m[\s._-]?[13579][\s._-]?[0o]|j{_AFTER_START}[\s._-]?8"
-    rf"|t{_AFTER_START}[\s._-]?[12]|f{_AFTER_START}ly)(?:s|\+)?(?![a-z0-9])"
+    rf"(?:[bв]{_AFTER_START}[\s._-]?[mм][\s._-]?[13579][\s._-]?[0oо]|j{_AFTER_START}[\s._-]?8"
+    rf"|[tт]{_AFTER_START}[\s._-]?[12]|f{_AFTER_START}ly)(?:s|\+)?(?![a-z0-9])"
 )
 BRAND_RE = re.compile(r"(?<![a-z0-9])(?:l8[\s-]?star|zanc?k?o|gt[\s-]?star|long[\s-]?cz)(?![a-z0-9])")
 # Every BRAND_RE match contains "l8", "zan", "gt" or "long"; checking them first (`find_brand`)
@@ -35,6 +37,7 @@ _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # A letter o written for the zero after a model number's digit (`BM1O`).
 _LOOKALIKE_ZERO = re.compile(r"(?<=[0-9])o")
+_CYRILLIC_LOOKALIKES = str.maketrans("вмто", "bmto")
 
 
 def compact(text: str) -> str:
@@ -120,7 +123,8 @@ class NameIndex:
         """Every device named in `folded` (already folded text), in text order."""
         hits: list[NameHit] = []
         for m in self._code_matches(folded):
-            code = _LOOKALIKE_ZERO.sub("0", _NON_ALNUM.sub("", m.group()).rstrip("s+"))
+            code = m.group().translate(_CYRILLIC_LOOKALIKES)
+            code = _LOOKALIKE_ZERO.sub("0", _NON_ALNUM.sub("", code).rstrip("s+"))
             before = _TOKEN_RE.findall(folded[max(0, m.start() - 24) : m.start()])[-3:]
             hit = self._resolve(code, before, m.start(), m.end(), folded)
             if hit is not None:

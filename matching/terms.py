@@ -21,7 +21,7 @@ __all__ = ["PAIRING_CUE", "RISK_CLASSES", "SEARCH_TERMS", "VOCAB", "search_queri
 # A phone noun (strict: words that mean a telephone, not "portable" or "mobile" alone).
 PHONE = (
     r"(?:(?:cell|mobile|keypad|feature|gsm)[\s-]?phones?|phones?|cellphones?|handsets?|"
-    r"telephones?|moviles?|telefonos?|celular(?:es)?|telemove(?:l|is)|telefones?|"
+    r"telephones?|movil(?:es)?|telefonos?|celular(?:es)?|telemove(?:l|is)|telefones?|"
     r"cellular[ei]|telefonin[oi]|handys?|telefon(?:u|y|ie|ul|ik|iki|ikow)?|telefoane(?:le)?|telefoons?|"
     r"telefoontjes?|"
     r"телефон\w*|мобильник\w*|сотовый|هاتف|جوال)"
@@ -29,15 +29,16 @@ PHONE = (
 _LOOSE_PHONE = PHONE[:-1] + r"|mobiles?|portables?|tel|movil|gsm)"
 _SMALL = (
     r"(?:mini|micro|tiny|little|thumb|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
-    r"minuscul[eo]s?|miniaturow\w*|malutk\w*|миниатюрн\w*|крошечн\w*)"
+    r"minuscul[eo]s?|miniaturow\w*|malutk\w*|pequenit\w*|chiquit\w*|міні|миниатюрн\w*|крошечн\w*)"
 )
 _GAP = r"(?:(?!sim|usb|sd\b|cooper)[\w'.+]+[\s-]+){0,2}?"
 
 MINI_PHONE = [
     _SMALL + r"[\s-]*" + _GAP + _LOOSE_PHONE,
-    _LOOSE_PHONE + r"[\s-]+(?:mini|miniatur[ea]s?|miniatur|miniaturas?|enanos?|ميني|minuscul\w*)",
+    _LOOSE_PHONE
+    + r"[\s-]+(?:mini|miniatur[ea]s?|miniatur|miniaturas?|enanos?|ميني|minuscul\w*|pequenit\w*|chiquit\w*)",
     r"mini[\s-]?handys?",
-    r"minimoviles?",
+    r"minimovil(?:es)?",
     r"minitelefon\w*",
     r"microtelefon\w*",
     r"(?:mini|micro)cellular[ei]",
@@ -47,7 +48,7 @@ MINI_PHONE = [
     r"fingergro(?:ß|ss)\w*[\s-]+(?:mini[\s-]?)?handys?",
     r"(?:mini|micro)[\s-]?portables?",
     r"mini[\s-]?tels?",
-    r"moviles? en miniatura",
+    r"movil(?:es)? en miniatura",
     r"telefonos? miniatura",
     r"cep telefonu mini",
     r"جوال صغير",
@@ -78,11 +79,21 @@ NETWORK_2G = [
     r"tri[\s-]?band",
     r"dual[\s-]?band",
 ]
+# Several units sold together ("lot of 5", "10 pcs"): a reseller's bulk offer.
+BULK_LOT = [
+    r"(?:lot|lots|lotto|lote|stock|bundle|pack|set|paquete|pacote|partia|zestaw|pachet|partij|"
+    r"комплект|партия|набор)(?: of| de| di| da| van| z| x)?\s+\d+",
+    r"\d+\s?(?:pcs|pieces|szt|sztuk|stuks|stk|stuck|штук\w*|шт|adet|bucati|unidades|unidad|pezzi|"
+    r"unites|pieces|x mini)",
+]
 NETWORK_4G = [r"4g", r"lte", r"5g", r"volte", r"wi-?fi hotspot"]
 
 BT_DIALER = [
     r"(?:bluetooth|bt)[\s-]*(?:dial(?:l)?er|marcador|discador|numeroteur|composeur)",
     r"dial(?:l)?er(?:[\s-](?:phone|headset|telefon\w*|телефон))?",
+    r"(?:discador|marcador|numeroteur|composeur)[\s-]*(?:bluetooth|bt)",
+    r"numeroteur",
+    r"discador",
 ]
 VOICE_CHANGER = [
     r"voice[\s-]*chang\w*",
@@ -183,11 +194,13 @@ RISK = {
     "size_of": [
         r"(?:size of|sized? like|taille(?: d'?| de)?|format|formato|tamano(?: de)?|tamanho(?: de)?|"
         r"del tamano de|grande come|grand comme|"
-        r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|as small as|no bigger than|smaller than|"
+        r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|so gro(?:ß|ss) wie|grootte van|razmerom s|"
+        r"розміром з|as small as|no bigger than|smaller than|"
         r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с)\s*(?:a |an |un |une |el |een |"
         r"eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma )?"
         r"(?:lighter|briquet|mechero|accendino|aansteker|feuerzeug\w*|isqueiro|"
-        r"zapalniczk\w*|зажигалк\w*|thumb|pouce|finger|doigt|dedo\w*|dito|lipstick|rouge a levres|"
+        r"zapalniczk\w*|зажигалк\w*|запальничк\w*|zazhigalk\w*|thumb|pouce|finger|doigt|dedo\w*|dito|"
+        r"lipstick|rouge a levres|"
         r"pintalabios|usb (?:drive|stick)|car key|stick of gum|pen cap|tapon)",
         r"lighter[\s-]?sized?",
         r"thumb[\s-]?sized?",
@@ -267,6 +280,7 @@ ACCESSORY = [
     r"adattatore",
     r"pellicola",
     r"capas?",
+    r"capinhas?",
     r"carregador",
     r"cabo",
     r"pelicula",
@@ -274,6 +288,8 @@ ACCESSORY = [
     r"ladowarka",
     r"akumulator",
     r"чехол\w*",
+    r"чохл\w*",
+    r"чохол",
     r"зарядн\w*",
     r"кабель",
     r"аккумулятор\w*",
@@ -317,14 +333,14 @@ ACCESSORY_CUE = [
     r"replacement",
 ]
 _ITEM = (
-    r"(?:phones?|telephones?|handys?|telefon\w*|moviles?|celular|cellulare|телефон\w*|device|unit|"
-    r"toestel|apparaat|جوال|هاتف)"
+    r"(?:phones?|telephones?|handys?|telefon\w*|movil(?:es)?|celular|cellulare|телефон\w*|device|unit|"
+    r"toestel|apparaat|aparelho|جوال|هاتف)"
 )
 _NOT_INCL = (
     r"(?:not|non|no|nicht|nao|ne|не|nie|n'est pas|niet|nu)\s+"
     r"(?:(?:is|est|sont|ist|e|è|входит|в комплект)"
     r"\s+)*(?:included|inclus|incluse?|incluido|enthalten|incluso|incluido|incluso|входит|"
-    r"dahil degil|inbegrepen|wliczony|inclus)"
+    r"dahil degil|inbegrepen|wliczony|inclus|acompanha|входить)"
 )
 ACCESSORY_ONLY = [
     _ITEM + r"\s+(?:is\s+|est\s+|в\s+комплект\s+)?" + _NOT_INCL,
@@ -333,13 +349,13 @@ ACCESSORY_ONLY = [
     + r"(?:\s+included)?",
     _ITEM + r"\s+dahil degil\w*",
     r"(?:ال)?" + _ITEM + r"\s+غير مشمول",
-    r"(?:only|uniquement|seulement|solo|solamente|nur|только|somente|apenas|tylko|sadece|alleen|doar)\s+"
+    r"(?:only|uniquement|seulement|solo|solamente|nur|только|лише|somente|apenas|tylko|sadece|alleen|doar)\s+"
     r"(?:\w+\s+){0,1}?(?:"
     + "|".join(ACCESSORY)
     + r"|box|doos|boite|caja|scatola|caixa)",
     r"(?:ال)?(?:جراب|غطاء|شاحن|بطارية)\s+فقط",
     r"(?:case|cover|cable|battery|shell|box|coque|housse|etui|funda|carcasa|hulle|kabel|akku|cavo|capa|"
-    r"hooks?|protector|manual|charger|adapter)\s+(?:\w+\s+){0,2}?(?:only|uniquement|seulement|solo|nur|"
+    r"hooks?|protector|manual|charger|adapter)\s+(?:\w+\s+){0,2}?(?:only|alone|seule?|uniquement|seulement|solo|nur|"
     r"только|somente|apenas|tylko)",
     r"empty box",
     r"box only",
@@ -446,6 +462,9 @@ TOY = [
     r"ciondolo",
     r"decoration",
     r"decorative",
+    r"decorativ[oae]s?",
+    r"ozdob\w*",
+    r"dekoracyjn\w*",
     r"(?:ne|nicht) fonctionne pas",
     r"keine funktion",
 ]
@@ -463,6 +482,11 @@ NOT_A_PHONE = [
     r"no hace llamadas",
     r"keine anrufe",
     r"не телефон",
+    r"nie jest (?:prawdziwym )?telefonem",
+    r"не (?:является|є) (?:настоящим |справжнім )?телефоном",
+    r"nu este (?:un )?telefon\w*",
+    r"telefon degil\w*",
+    r"is geen (?:echte )?telefoon",
 ]
 LIGHTER = [
     r"lighters?",
@@ -476,6 +500,8 @@ LIGHTER = [
     r"зажигалк\w*",
     r"cakmak",
 ]
+# "lighter than your keys": a comparison of weights, never the product.
+LIGHTER_COMPARED = [r"lighter than", r"(?:much|even|way|far) lighter"]
 LIGHTER_GAS = [r"butane?", r"refillable", r"nachfullbar", r"a gaz", r"de gas", r"recargable gas", r"gaz"]
 GPS = [
     r"gps",
@@ -637,6 +663,8 @@ _CLASSES = {
     "not_a_phone": NOT_A_PHONE,
     "lighter": LIGHTER,
     "lighter_gas": LIGHTER_GAS,
+    "lighter_compared": LIGHTER_COMPARED,
+    "bulk_lot": BULK_LOT,
     "gps": GPS,
     "earpiece": EARPIECE,
     "no_sim": NO_SIM,

@@ -52,6 +52,7 @@ class MatchWeights:
     bluetooth_dialer: float = 10.0
     voice_changer: float = 10.0
     phone_word: float = 5.0
+    bulk_lot: float = 10.0  # "lot of 5", "10 pcs" beside mini-phone wording
     # (d) risk claims, per distinct class, capped
     risk_claim: float = 14.0
     risk_cap: float = 42.0

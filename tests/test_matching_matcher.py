@@ -115,6 +115,13 @@ def test_hard_negatives(matcher, title: str, description: str) -> None:  # type:
         ("Set 4 telefoane mini", "Nedetectabile, 2G.", None),
         ("little phones thumb size", "2g only, calls n texts, no camera", None),
         ("L8star BM9O mini phone", "Dual SIM, voice changer.", "l8star-bm90"),
+        ("Мини телефон ВМ70 (кириллицей)", "Две сим-карты.", "l8star-bm70"),  # Cyrillic look-alikes
+        ("Móvil pequeñito 2G", "Funciona con cualquier tarjeta SIM.", None),  # singular "móvil"
+        ("Handy winzig, neu", "So groß wie ein Feuerzeug, 2G, Plastik.", None),
+        ("Tiny pocket mobile 2G dual SIM", "Lighter than your car keys, plastic body.", None),
+        ("Discador Bluetooth com chip, mini telefone", "Funciona sozinho com chip próprio.", None),
+        ("Oreillette avec emplacement carte SIM, mini portable", "Numéroteur Bluetooth, 2G.", None),
+        ("Lot de 4 mini téléphones HS pour pièces", "2G, vendus en l'état.", None),
     ],
 )
 def test_generalised_positives(matcher, title: str, description: str, device: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -130,11 +137,23 @@ def test_generalised_positives(matcher, title: str, description: str, device: st
         ("Lege doos van een L8star BM10", "Zonder toestel."),
         ("غطاء سيليكون لجوال Zanco tiny t1", "الغطاء فقط"),
         ("Funda para mini celular BM10", "Solo la funda, no incluye el teléfono."),
+        ("Capinha para mini celular BM70", "Somente a capinha, o aparelho não acompanha."),
+        ("Câble de charge pour mini téléphone BM10 / BM30 / BM70", "Câble seul."),  # several models
+        ("Чохол для міні телефону Zanco tiny t2", "Лише чохол."),
+        ("Breloczek mini telefon – ozdoba", "Nie jest telefonem."),
     ],
 )
 def test_generalised_accessories(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
     result = matcher.score_listing(title, description)
     assert not result.flagged, result.reason_texts()
+
+
+def test_naming_several_models_counts_as_naming_one(matcher) -> None:  # type: ignore[no-untyped-def]
+    both = matcher.score_listing("Lot 2 mini phones L8star BM10 + L8star BM70", "")
+    one = matcher.score_listing("Lot 2 mini phones L8star BM10", "")
+    assert both.flagged and both.device_id is None  # a mixed lot: no single device
+    points = [r.points for r in both.reasons if r.code == "device"]
+    assert sorted(points) == [0.0, 55.0] and both.score == one.score
 
 
 def test_result_shape_and_spans(matcher) -> None:  # type: ignore[no-untyped-def]
