@@ -30,7 +30,9 @@ from matching.weights import DEFAULT_WEIGHTS, MatchWeights
 
 __all__ = ["MATCHER_VERSION", "PARALLEL_MIN", "ListingFields", "Matcher", "attributes_text", "get_matcher"]
 
-MATCHER_VERSION = "2025.1"
+# Changes whenever the rules change what a listing scores, so that hits record which rules gave
+# them and `thumbwatch rescore` supersedes older verdicts instead of overwriting them.
+MATCHER_VERSION = "2026.1"
 # Distinct listings from which score_many uses the other cores: below it, starting and feeding the
 # helper processes costs more than it saves (crawls score one listing at a time anyway).
 PARALLEL_MIN = 5_000
@@ -116,7 +118,7 @@ def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
 def _has_code_hint(text: str) -> bool:
     """Whether folded text can hold a model code (see `names.CODE_RE`): each starts with one of
     these letters."""
-    return "t" in text or "b" in text or "j" in text or "f" in text or "т" in text or "в" in text
+    return any(letter in text for letter in "tbjfтвб")
 
 
 class Matcher:
@@ -491,11 +493,23 @@ class Matcher:
             add("earpiece", "earpiece / headset without a SIM slot", w.earpiece_no_sim, earpieces[0])
         lighters = get("lighter")
         if lighters:
-            size_of = get("risk_size_of", _NO_SPANS) + get("lighter_compared", _NO_SPANS)
-            lighters = [s for s in lighters if not _overlaps(s, size_of)]
+            # A lighter is the product when the listing says it is shaped like a phone, or leads
+            # its title, or runs on gas; otherwise it is what the phone is compared with.
+            compared = get("risk_size_of", _NO_SPANS) + get("lighter_compared", _NO_SPANS)
+            shapes = get("shaped", _NO_SPANS)
+            gas = get("lighter_gas")
+            lighters = [
+                s
+                for s in lighters
+                if not _overlaps(s, compared)
+                and (
+                    gas
+                    or not text[: s[0]].strip()
+                    or any(max(p[0] - s[1], s[0] - p[1]) <= 30 for p in shapes)
+                )
+            ]
             if lighters:
                 add("lighter", "a lighter shaped like a phone", w.lighter, lighters[0])
-                gas = get("lighter_gas")
                 if gas:
                     add("lighter_gas", "gas / refillable", w.lighter / 2, gas[0])
         detectors = get("detector")

@@ -25,9 +25,10 @@ __all__ = ["BRAND_RE", "NameHit", "NameIndex", "find_brand"]
 # Each alternative starts with its letter and checks the character before it afterwards
 # (`(?<![a-z0-9]).`): that is `(?<![a-z0-9])` in front, but lets `re` skip straight to b, j, t, f.
 _AFTER_START = r"(?<![a-z0-9а-яё].)"
-# Cyrillic letters that look like the Latin ones of model codes (`ВМ10`) are read as those.
+# Cyrillic letters that look like the Latin ones of model codes (`ВМ10`), or spell them (`БМ10`),
+# are read as those.
 CODE_RE = re.compile(
-    rf"(?:[bв]{_AFTER_START}[\s._-]?[mм][\s._-]?[13579][\s._-]?[0oо]|j{_AFTER_START}[\s._-]?8"
+    rf"(?:[bвб]{_AFTER_START}[\s._-]?[mм][\s._-]?[13579][\s._-]?[0oо]|j{_AFTER_START}[\s._-]?8"
     rf"|[tт]{_AFTER_START}[\s._-]?[12]|f{_AFTER_START}ly)(?:s|\+)?(?![a-z0-9])"
 )
 BRAND_RE = re.compile(r"(?<![a-z0-9])(?:l8[\s-]?star|zanc?k?o|gt[\s-]?star|long[\s-]?cz)(?![a-z0-9])")
@@ -37,7 +38,7 @@ _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # A letter o written for the zero after a model number's digit (`BM1O`).
 _LOOKALIKE_ZERO = re.compile(r"(?<=[0-9])o")
-_CYRILLIC_LOOKALIKES = str.maketrans("вмто", "bmto")
+_CYRILLIC_LOOKALIKES = str.maketrans("вбмто", "bbmto")
 
 
 def compact(text: str) -> str:

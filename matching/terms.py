@@ -83,8 +83,7 @@ NETWORK_2G = [
 BULK_LOT = [
     r"(?:lot|lots|lotto|lote|stock|bundle|pack|set|paquete|pacote|partia|zestaw|pachet|partij|"
     r"комплект|партия|набор)(?: of| de| di| da| van| z| x)?\s+\d+",
-    r"\d+\s?(?:pcs|pieces|szt|sztuk|stuks|stk|stuck|штук\w*|шт|adet|bucati|unidades|unidad|pezzi|"
-    r"unites|pieces|x mini)",
+    r"(?:pcs|szt|sztuk|stuks|stk|штук\w*|шт|adet|bucati|pezzi)",  # counted pieces ("10 pcs")
 ]
 NETWORK_4G = [r"4g", r"lte", r"5g", r"volte", r"wi-?fi hotspot"]
 
@@ -93,6 +92,7 @@ BT_DIALER = [
     r"dial(?:l)?er(?:[\s-](?:phone|headset|telefon\w*|телефон))?",
     r"(?:discador|marcador|numeroteur|composeur)[\s-]*(?:bluetooth|bt)",
     r"numeroteur",
+    r"wahlgerat",
     r"discador",
 ]
 VOICE_CHANGER = [
@@ -194,7 +194,8 @@ RISK = {
     "size_of": [
         r"(?:size of|sized? like|taille(?: d'?| de)?|format|formato|tamano(?: de)?|tamanho(?: de)?|"
         r"del tamano de|grande come|grand comme|"
-        r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|so gro(?:ß|ss) wie|grootte van|razmerom s|"
+        r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|(?:so )?(?:gro(?:ß|ss)|klein) wie|grootte van|"
+        r"zo (?:groot|klein) als|razmerom s|"
         r"розміром з|as small as|no bigger than|smaller than|"
         r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с)\s*(?:a |an |un |une |el |een |"
         r"eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma )?"
@@ -203,6 +204,7 @@ RISK = {
         r"lipstick|rouge a levres|"
         r"pintalabios|usb (?:drive|stick)|car key|stick of gum|pen cap|tapon)",
         r"lighter[\s-]?sized?",
+        r"(?:cakmak|parmak|ruj)\w* (?:boyut\w*|buyuklug\w*|kadar)",
         r"thumb[\s-]?sized?",
         r"finger[\s-]?sized?",
         r"fingergro(?:ß|ss)\w*",
@@ -243,7 +245,9 @@ ACCESSORY = [
     r"adapt(?:e|o)rs?",
     r"(?:replacement )?batter(?:y|ies)",
     r"ear[\s-]?hooks?",
-    r"screen protectors?",
+    r"screen[\s-]?protectors?",
+    r"gehard glas",
+    r"displayschutz\w*",
     r"protectors?",
     r"tempered glass",
     r"lanyards?",
@@ -333,8 +337,8 @@ ACCESSORY_CUE = [
     r"replacement",
 ]
 _ITEM = (
-    r"(?:phones?|telephones?|handys?|telefon\w*|movil(?:es)?|celular|cellulare|телефон\w*|device|unit|"
-    r"toestel|apparaat|aparelho|جوال|هاتف)"
+    r"(?:phones?|telephones?|handys?|telefon\w*|telefoons?|movil(?:es)?|celular|cellulare|телефон\w*|"
+    r"device|unit|toestel|apparaat|aparelho|جوال|هاتف)"
 )
 _NOT_INCL = (
     r"(?:not|non|no|nicht|nao|ne|не|nie|n'est pas|niet|nu)\s+"
@@ -500,6 +504,22 @@ LIGHTER = [
     r"зажигалк\w*",
     r"cakmak",
 ]
+# "Lighter shaped like a phone", "briquet en forme de téléphone": a shape cue near a lighter word.
+SHAPED = [
+    r"shaped?",
+    r"(?:phone|mobile|cellphone|handy|telefon)[\s-]?(?:form|style|design)",
+    r"look(?:s|ing)? like",
+    r"en forme d[e']",
+    r"(?:en|con) forma de",
+    r"a forma di",
+    r"em forma de",
+    r"in (?:de )?vorm van",
+    r"w ksztalcie",
+    r"в (?:виде|форме)",
+    r"seklinde\w*",
+    r"gorunumlu",
+    r"sub forma (?:de|unui)",
+]
 # "lighter than your keys": a comparison of weights, never the product.
 LIGHTER_COMPARED = [r"lighter than", r"(?:much|even|way|far) lighter"]
 LIGHTER_GAS = [r"butane?", r"refillable", r"nachfullbar", r"a gaz", r"de gas", r"recargable gas", r"gaz"]
@@ -637,7 +657,8 @@ KEYFOB = [
 # "pair with your smartphone", "headset for your iPhone or Android": a smartphone named as the
 # thing the mini phone pairs with is not a smartphone listing.
 PAIRING_CUE = re.compile(
-    r"(?<!\w)(?:for|with|your|from|via|pour|avec|votre|ton|au|fur|mit|ihr\w*|dein\w*|para|con|per|tu|"
+    r"(?<!\w)(?:for|with|your|from|via|pour|avec|votre|ton|au|fur|furs|zum|ans|mit|ihr\w*|dein\w*|para|"
+    r"con|per|tu|"
     r"su|al|allo|alla|col|com|ao|seu|voor|met|je|jouw|uw|do|ze|cu|la|"
     r"к|с|со|для|через|без|"
     r"without|sans|sin|senza|sem|ohne|bez|zonder|fara|"
@@ -664,6 +685,7 @@ _CLASSES = {
     "lighter": LIGHTER,
     "lighter_gas": LIGHTER_GAS,
     "lighter_compared": LIGHTER_COMPARED,
+    "shaped": SHAPED,
     "bulk_lot": BULK_LOT,
     "gps": GPS,
     "earpiece": EARPIECE,

@@ -122,6 +122,12 @@ def test_hard_negatives(matcher, title: str, description: str) -> None:  # type:
         ("Discador Bluetooth com chip, mini telefone", "Funciona sozinho com chip próprio.", None),
         ("Oreillette avec emplacement carte SIM, mini portable", "Numéroteur Bluetooth, 2G.", None),
         ("Lot de 4 mini téléphones HS pour pièces", "2G, vendus en l'état.", None),
+        # a lighter that is neither the title's head, nor shaped like a phone, nor on gas is a size
+        ("Mini telefon, 2G, dual SIM", "Mały jak zapalniczka, plastik, 20 g.", None),
+        ("Çakmak boyutunda mini telefon", "Çift hat, 2G, plastik gövde.", None),
+        ("Minihandy so klein wie ein Feuerzeug", "Dual SIM, 2G.", None),
+        ("Мини телефон Л8стар БМ10", "Две сим-карты, 2G.", "l8star-bm10"),  # Cyrillic spelling
+        ("GT Star BM-50 Headset-Handy mit SIM", "Auch als Wählgerät fürs Smartphone.", "gtstar-bm50"),
     ],
 )
 def test_generalised_positives(matcher, title: str, description: str, device: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -141,6 +147,10 @@ def test_generalised_positives(matcher, title: str, description: str, device: st
         ("Câble de charge pour mini téléphone BM10 / BM30 / BM70", "Câble seul."),  # several models
         ("Чохол для міні телефону Zanco tiny t2", "Лише чохол."),
         ("Breloczek mini telefon – ozdoba", "Nie jest telefonem."),
+        ("Screenprotector voor Zanco tiny t1", "Telefoon niet inbegrepen."),
+        ("Cep telefonu şeklinde çakmak", "USB şarjlı, hediyelik."),  # shaped like a phone
+        ("Zapalniczka mini telefon", "Prezent."),  # the lighter leads the title
+        ("Retro brick phone novelty lighter", "Refillable with butane."),
     ],
 )
 def test_generalised_accessories(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
