@@ -116,9 +116,11 @@ def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
 
 
 def _has_code_hint(text: str) -> bool:
-    """Whether folded text can hold a model code (see `names.CODE_RE`): each starts with one of
-    these letters."""
-    return any(letter in text for letter in "tbjfтвб")
+    """Whether folded text can hold a model code (see `names.CODE_RE` and `CYRILLIC_CODE_RE`):
+    each starts with one of these letters."""
+    return (
+        "t" in text or "b" in text or "j" in text or "f" in text or "т" in text or "в" in text or "б" in text
+    )
 
 
 class Matcher:

@@ -25,11 +25,16 @@ __all__ = ["BRAND_RE", "NameHit", "NameIndex", "find_brand"]
 # Each alternative starts with its letter and checks the character before it afterwards
 # (`(?<![a-z0-9]).`): that is `(?<![a-z0-9])` in front, but lets `re` skip straight to b, j, t, f.
 _AFTER_START = r"(?<![a-z0-9а-яё].)"
-# Cyrillic letters that look like the Latin ones of model codes (`ВМ10`), or spell them (`БМ10`),
-# are read as those.
 CODE_RE = re.compile(
-    rf"(?:[bвб]{_AFTER_START}[\s._-]?[mм][\s._-]?[13579][\s._-]?[0oо]|j{_AFTER_START}[\s._-]?8"
-    rf"|[tт]{_AFTER_START}[\s._-]?[12]|f{_AFTER_START}ly)(?:s|\+)?(?![a-z0-9])"
+    rf"(?:b{_AFTER_START}[\s._-]?[mм][\s._-]?[13579][\s._-]?[0oо]|j{_AFTER_START}[\s._-]?8"
+    rf"|t{_AFTER_START}[\s._-]?[12]|f{_AFTER_START}ly)(?:s|\+)?(?![a-z0-9])"
+)
+# The same codes written with Cyrillic letters that look like the Latin ones (`ВМ10`) or spell
+# them (`БМ10`); a regex of its own, tried on non-ASCII text only: a character class in front of
+# CODE_RE's alternatives would cost it the literal first letters `re` skips ahead to.
+CYRILLIC_CODE_RE = re.compile(
+    rf"(?:[вб]{_AFTER_START}[\s._-]?[mм][\s._-]?[13579][\s._-]?[0oо]|т{_AFTER_START}[\s._-]?[12])"
+    r"(?:s|\+)?(?![a-z0-9])"
 )
 BRAND_RE = re.compile(r"(?<![a-z0-9])(?:l8[\s-]?star|zanc?k?o|gt[\s-]?star|long[\s-]?cz)(?![a-z0-9])")
 # Every BRAND_RE match contains "l8", "zan", "gt" or "long"; checking them first (`find_brand`)
@@ -116,6 +121,10 @@ class NameIndex:
 
     def _code_matches(self, folded: str) -> list[re.Match[str]]:
         matches = list(CODE_RE.finditer(folded))
+        if not folded.isascii():
+            cyrillic = list(CYRILLIC_CODE_RE.finditer(folded))
+            if cyrillic:
+                matches = sorted([*matches, *cyrillic], key=lambda m: m.start())
         if self.extra_re is not None:
             matches = sorted([*matches, *self.extra_re.finditer(folded)], key=lambda m: m.start())
         return matches

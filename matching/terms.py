@@ -349,14 +349,13 @@ _NOT_INCL = (
 ACCESSORY_ONLY = [
     _ITEM + r"\s+(?:is\s+|est\s+|в\s+комплект\s+)?" + _NOT_INCL,
     r"key\s+" + _NOT_INCL,
-    r"(?:no|sans|sin|senza|sem|ohne|kein|without|bez|без|zonder|fara)\s+(?:the\s+|het\s+)?" + _ITEM
+    r"(?:no|sans|sin|senza|sem|ohne|kein|without|bez|без|zonder|fara)\s+(?:the\s+|het\s+)?"
+    + _ITEM
     + r"(?:\s+included)?",
     _ITEM + r"\s+dahil degil\w*",
     r"(?:ال)?" + _ITEM + r"\s+غير مشمول",
     r"(?:only|uniquement|seulement|solo|solamente|nur|только|лише|somente|apenas|tylko|sadece|alleen|doar)\s+"
-    r"(?:\w+\s+){0,1}?(?:"
-    + "|".join(ACCESSORY)
-    + r"|box|doos|boite|caja|scatola|caixa)",
+    r"(?:\w+\s+){0,1}?(?:" + "|".join(ACCESSORY) + r"|box|doos|boite|caja|scatola|caixa)",
     r"(?:ال)?(?:جراب|غطاء|شاحن|بطارية)\s+فقط",
     r"(?:case|cover|cable|battery|shell|box|coque|housse|etui|funda|carcasa|hulle|kabel|akku|cavo|capa|"
     r"hooks?|protector|manual|charger|adapter)\s+(?:\w+\s+){0,2}?(?:only|alone|seule?|uniquement|seulement|solo|nur|"
