@@ -84,6 +84,7 @@ BULK_LOT = [
     r"(?:lot|lots|lotto|lote|stock|bundle|pack|set|paquete|pacote|partia|zestaw|pachet|partij|"
     r"комплект|партия|набор)(?: of| de| di| da| van| z| x)?\s+\d+",
     r"(?:pcs|szt|sztuk|stuks|stk|штук\w*|шт|adet|bucati|pezzi)",  # counted pieces ("10 pcs")
+    r"job lots?",
 ]
 NETWORK_4G = [r"4g", r"lte", r"5g", r"volte", r"wi-?fi hotspot"]
 
@@ -169,12 +170,17 @@ RISK = {
     ],
     "plastic": [
         r"(?:100 ?% |99[.,]?9*\s?% )?(?:plastic|plastique|plastico|plastik\w*|kunststoff\w*|"
-        r"plastica|plastiku|пластик\w*)(?: (?:body|housing|shell|case))?",
+        r"plastica|plastiku|пластик\w*|بلاستيك\w*)(?: (?:body|housing|shell|case))?",
         r"materiales plasticos",
         r"materiale plastico",
         r"resine",
     ],
-    "passes_security": [_EVADE + r"\s+(?:[\w'-]+\s+){0,3}?(?:" + _DETECT + ")"],
+    "passes_security": [
+        _EVADE + r"\s+(?:[\w'-]+\s+){0,3}?(?:" + _DETECT + ")",
+        # Turkish puts the verb last: "x-ray ve kapida otmez" (does not beep at the gate)
+        r"(?:xray|x ray|x-ray|kapi\w*|dedektor\w*|guvenlik|tarayici\w*)\s+(?:[\w'-]+\s+){0,3}?"
+        r"(?:otmez|otmuyor|gecer|yakalanmaz|algilanmaz)",
+    ],
     "smallest": [
         r"(?:world'?s |the )?(?:smallest|tiniest|lightest)(?: \w+){0,2}? (?:phone|mobile|cellphone|"
         r"cell phone|handset|gsm)s?",
@@ -192,26 +198,28 @@ RISK = {
         r"kleinste (?:telefoon|gsm)",
     ],
     "size_of": [
-        r"(?:size of|sized? like|taille(?: d'?| de)?|format|formato|tamano(?: de)?|tamanho(?: de)?|"
+        r"(?:size of|sized? like|taille(?: d'?| de)?|format|formato|tamano(?: de)?|tamanho(?: de)?|cat|"
         r"del tamano de|grande come|grand comme|"
         r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|(?:so )?(?:gro(?:ß|ss)|klein) wie|grootte van|"
         r"zo (?:groot|klein) als|razmerom s|"
         r"розміром з|as small as|no bigger than|smaller than|"
         r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с)\s*(?:a |an |un |une |el |een |"
-        r"eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma )?"
+        r"eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma |o |un )?"
         r"(?:lighter|briquet|mechero|accendino|aansteker|feuerzeug\w*|isqueiro|"
-        r"zapalniczk\w*|зажигалк\w*|запальничк\w*|zazhigalk\w*|thumb|pouce|finger|doigt|dedo\w*|dito|"
+        r"zapalniczk\w*|зажигалк\w*|запальничк\w*|zazhigalk\w*|brichet\w*|thumb|pouce|finger|doigt|"
+        r"dedo\w*|dito|polegar|pulgar|pollice|duim|kciuk\w*|palc\w*|deget\w*|палец|пальц\w*|"
         r"lipstick|rouge a levres|"
         r"pintalabios|usb (?:drive|stick)|car key|stick of gum|pen cap|tapon)",
         r"lighter[\s-]?sized?",
         r"(?:cakmak|parmak|ruj)\w* (?:boyut\w*|buyuklug\w*|kadar)",
+        r"بحجم (?:ال)?(?:اصبع|إصبع|ولاعة|قداحة|ابهام|إبهام)\w*",
         r"thumb[\s-]?sized?",
         r"finger[\s-]?sized?",
         r"fingergro(?:ß|ss)\w*",
         r"lipstick[\s-]?sized?",
     ],
     "prison_slang": [
-        r"beat the boss",
+        r"beat the b[o0]ss",
         r"knast[\s-]?(?:phone|handy)s?",
         r"telephones? pouces?",
         r"tel pouces?",
@@ -502,6 +510,7 @@ LIGHTER = [
     r"zapalniczk\w*",
     r"зажигалк\w*",
     r"cakmak",
+    r"brichet\w*",
 ]
 # "Lighter shaped like a phone", "briquet en forme de téléphone": a shape cue near a lighter word.
 SHAPED = [

@@ -128,6 +128,12 @@ def test_hard_negatives(matcher, title: str, description: str) -> None:  # type:
         ("Minihandy so klein wie ein Feuerzeug", "Dual SIM, 2G.", None),
         ("Мини телефон Л8стар БМ10", "Две сим-карты, 2G.", "l8star-bm10"),  # Cyrillic spelling
         ("GT Star BM-50 Headset-Handy mit SIM", "Auch als Wählgerät fürs Smartphone.", "gtstar-bm50"),
+        ("Telefon de mărimea unui deget", "Telefon mini, 2G, cartelă SIM.", None),  # finger, Romanian
+        ("Telefon mini cât o brichetă", "2G, plastic.", None),
+        ("Telemóvel do tamanho de um polegar", "Só 2G, mini telemóvel.", None),
+        ("Küçük telefon", "Plastik gövde, x-ray ve güvenlik kapısında ötmez, 2G, mini telefon.", None),
+        ("هاتف صغير بحجم الإصبع", "جوال صغير، بلاستيك، 2G", None),
+        ("Job lot of mini mobiles, beat the b0ss", "", None),
     ],
 )
 def test_generalised_positives(matcher, title: str, description: str, device: str | None) -> None:  # type: ignore[no-untyped-def]
