@@ -318,6 +318,23 @@ ACCESSORY = [
     r"incarcator",
     r"cablu",
     r"batterij",
+    r"manuals?",
+    r"user guides?",
+    r"instructions?",
+    r"notices?",
+    r"livrets?",
+    r"mode d'emploi",
+    r"handleiding\w*",
+    r"(?:bedienungs)?anleitung\w*",
+    r"istruzioni",
+    r"manuale",
+    r"instrukcj\w*",
+    r"manual de utilizare",
+    r"инструкци\w*",
+    r"kilavuz\w*",
+    r"(?:ال)?دليل",
+    r"علاق\w* (?:ال)?(?:اذن|أذن)",
+    r"(?:ال)?خطاف\w*",
     r"(?:ال)?جراب",
     r"(?:ال)?غطاء",
     r"(?:ال)?شاحن",
@@ -352,7 +369,7 @@ _NOT_INCL = (
     r"(?:not|non|no|nicht|nao|ne|не|nie|n'est pas|niet|nu)\s+"
     r"(?:(?:is|est|sont|ist|e|è|входит|в комплект)"
     r"\s+)*(?:included|inclus|incluse?|incluido|enthalten|incluso|incluido|incluso|входит|"
-    r"dahil degil|inbegrepen|wliczony|inclus|acompanha|входить)"
+    r"dahil degil|inbegrepen|wliczony|inclus|acompanha|входить|vendue? avec|sold with)"
 )
 ACCESSORY_ONLY = [
     _ITEM + r"\s+(?:is\s+|est\s+|в\s+комплект\s+)?" + _NOT_INCL,
@@ -362,9 +379,12 @@ ACCESSORY_ONLY = [
     + r"(?:\s+included)?",
     _ITEM + r"\s+dahil degil\w*",
     r"(?:ال)?" + _ITEM + r"\s+غير مشمول",
-    r"(?:only|uniquement|seulement|solo|solamente|nur|только|лише|somente|apenas|tylko|sadece|alleen|doar)\s+"
+    r"(?:only|just|juste|uniquement|seulement|solo|solamente|nur|только|лише|somente|apenas|tylko|sadece|"
+    r"alleen|doar)\s+"
     r"(?:\w+\s+){0,1}?(?:" + "|".join(ACCESSORY) + r"|box|doos|boite|caja|scatola|caixa)",
     r"(?:ال)?(?:جراب|غطاء|شاحن|بطارية)\s+فقط",
+    r"(?:nu contine|no contiene|non contiene|ne contient pas|nie zawiera|не содержит|does not contain|"
+    r"doesn'?t contain|bevat geen|nao contem)\s+(?:(?:the|le|el|il|o|de|het)\s+)?" + _ITEM,
     r"(?:case|cover|cable|battery|shell|box|coque|housse|etui|funda|carcasa|hulle|kabel|akku|cavo|capa|"
     r"hooks?|protector|manual|charger|adapter)\s+(?:\w+\s+){0,2}?(?:only|alone|seule?|uniquement|seulement|solo|nur|"
     r"только|somente|apenas|tylko)",
@@ -475,6 +495,20 @@ TOY = [
     r"decorative",
     r"decorativ[oae]s?",
     r"ozdob\w*",
+    r"decoratie\w*",
+    r"decoratief",
+    r"dekorati\w*",
+    r"maket\w*",
+    r"makiet\w*",
+    r"муляж\w*",
+    r"макет\w*",
+    r"atrapas?",
+    r"replik\w*",
+    r"factices?",
+    r"finto",
+    r"fake phones?",
+    r"для витрин\w*",
+    r"vitrin icin",
     r"dekoracyjn\w*",
     r"(?:ne|nicht) fonctionne pas",
     r"keine funktion",
@@ -498,6 +532,15 @@ NOT_A_PHONE = [
     r"nu este (?:un )?telefon\w*",
     r"telefon degil\w*",
     r"is geen (?:echte )?telefoon",
+    r"geen (?:echte|werkende) (?:telefoon|gsm|mobiel\w*)",
+    r"kan niet bellen",
+    r"ne peut pas (?:appeler|telephoner)",
+    r"no puede (?:llamar|hacer llamadas)",
+    r"kann nicht telefonieren",
+    r"non puo (?:chiamare|telefonare)",
+    r"nie (?:dzwoni|mozna dzwonic)",
+    r"не звонит",
+    r"arama yapamaz",
 ]
 LIGHTER = [
     r"lighters?",

@@ -153,6 +153,11 @@ def test_generalised_positives(matcher, title: str, description: str, device: st
         ("Câble de charge pour mini téléphone BM10 / BM30 / BM70", "Câble seul."),  # several models
         ("Чохол для міні телефону Zanco tiny t2", "Лише чохол."),
         ("Breloczek mini telefon – ozdoba", "Nie jest telefonem."),
+        ("Bedienungsanleitung für Mini Handy BM10", "Gedruckt, 20 Seiten."),  # manuals
+        ("Instrukcja obsługi do mini telefonu Zanco tiny t1", "Nie zawiera telefonu."),
+        ("Sleutelhanger mini telefoontje", "Decoratief, kan niet bellen."),
+        ("Муляж телефона Zanco tiny t1", "Макет для витрины."),  # dummies
+        ("Atrapa de mini móvil BM10", "Réplica para escaparate."),
         ("Screenprotector voor Zanco tiny t1", "Telefoon niet inbegrepen."),
         ("Cep telefonu şeklinde çakmak", "USB şarjlı, hediyelik."),  # shaped like a phone
         ("Zapalniczka mini telefon", "Prezent."),  # the lighter leads the title
