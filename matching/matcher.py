@@ -70,6 +70,7 @@ _RISK_TEXT = {
     "smallest": "'smallest phone' claim",
     "size_of": "size of a lighter / thumb",
     "prison_slang": "prison slang",
+    "for_prison": "offered for use in prison",
     "discreet": "discreet shipping",
 }
 
@@ -464,6 +465,8 @@ class Matcher:
             first_phone = min((s[0] for s in title_phone), default=t_end)
             cues = [s for s in get("accessory_cue", _NO_SPANS) if s[0] < t_end]
             postcues = [s for s in get("accessory_postcue", _NO_SPANS) if s[0] < t_end]
+            # "For L8star BM10 battery 350mAh": a title that starts with "for" sells an accessory.
+            cue_leads = bool(cues) and not text[: cues[0][0]].strip()
             for acc in accessories:
                 if acc[0] >= t_end:
                     break
@@ -473,7 +476,7 @@ class Matcher:
                 ) or any(
                     0 <= acc[0] - c[1] <= 25 and any(p[1] <= c[0] for p in title_phone) for c in postcues
                 )
-                if led or cue_then_phone:
+                if led or cue_then_phone or cue_leads:
                     add(
                         "accessory",
                         "accessory listing" + (" for a phone" if cue_then_phone else ""),

@@ -35,8 +35,8 @@ _GAP = r"(?:(?!sim|usb|sd\b|cooper)[\w'.+]+[\s-]+){0,2}?"
 
 MINI_PHONE = [
     _SMALL + r"[\s-]*" + _GAP + _LOOSE_PHONE,
-    _LOOSE_PHONE
-    + r"[\s-]+(?:mini|miniatur[ea]s?|miniatur|miniaturas?|enanos?|ميني|minuscul\w*|pequenit\w*|chiquit\w*)",
+    _LOOSE_PHONE + r"[\s-]+(?:mini|miniatur[ea]s?|miniatur|miniaturas?|enanos?|ميني|minuscul\w*|"
+    r"pequenit\w*|chiquit\w*|mici)",
     r"mini[\s-]?handys?",
     r"minimovil(?:es)?",
     r"minitelefon\w*",
@@ -128,9 +128,15 @@ _EVADE = (
     r"ne (?:pas )?(?:faire )?(?:sonner|declencher)|ne declenchen?t? pas|indetectables? (?:aux|par)|"
     r"no (?:lo|los|la|las) (?:detectan?|pitan?)|non (?:suona|rilevat\w*)|unerkannt|"
     r"nie wykrywa\w*|не (?:видят|обнаружива\w*)|passe(?:nt)?|pasa(?:n)?|passa(?:no|m)?|"
-    r"(?:kommt|kommen|geht|gehen) durch|gaat door|przechodz\w* przez|trec\w*(?: de| prin)?|gecer|"
+    r"(?:kommt|kommen|geht|gehen) durch|gaat door|(?:komt|komen) door|przechodz\w* przez|"
+    r"trec\w*(?: de| prin)?|gecer|"
     r"проход\w*(?: через)?|" + r"undetect(?:able|ed) (?:by|to|at)|(?:non )?rilevabil\w* (?:al|ai|dal|dai)|"
     r"indetectables? (?:par|por|aux|a los|al)|nedetectabil\w* (?:la|de)|niewykrywaln\w* (?:przez|dla))"
+)
+_PRISON = (
+    r"(?:prisons?|jails?|inmates?|prisoners?|penitenciar\w*|penitentiar\w*|bajes|gevangenis\w*|knast|"
+    r"gefangnis\w*|jva|carcel\w*|prision\w*|carcere|prigion\w*|galera|wiezieni\w*|тюрьм\w*|сизо|"
+    r"cezaevi\w*|hapishane\w*|prisao|presidio|cadeia|taule|zonzon|سجن|السجن)"
 )
 RISK = {
     "undetectable": [
@@ -228,6 +234,14 @@ RISK = {
         r"jail[\s-]?phones?",
         r"prison[\s-]?phones?",
         r"winzphone",
+    ],
+    # A phone offered for use in prison ("telefoane mici pt penitenciar"), not phone credit or
+    # calls for inmates.
+    "for_prison": [
+        PHONE
+        + r"(?:\s+(?!credit|card|minutes|calls|top)[\w'-]+)?\s+(?:for|pour|para|fur|furs|per|pt|pentru|voor|"
+        r"do|для|na|в)\s+(?:the |de |la |le |il |den |die |o |a |em |w |в )?" + _PRISON,
+        _PRISON + r"\s+icin\s+(?:[\w'-]+\s+){0,2}?" + PHONE,
     ],
     "discreet": [
         r"(?:discreet|discrete|plain|neutral|unmarked|neutre|discret|discreto|diskret\w*|"

@@ -134,6 +134,8 @@ def test_hard_negatives(matcher, title: str, description: str) -> None:  # type:
         ("Küçük telefon", "Plastik gövde, x-ray ve güvenlik kapısında ötmez, 2G, mini telefon.", None),
         ("هاتف صغير بحجم الإصبع", "جوال صغير، بلاستيك، 2G", None),
         ("Job lot of mini mobiles, beat the b0ss", "", None),
+        ("Telefoane mici pentru penitenciar, 2 buc", "2G, plastic.", None),  # offered for prison
+        ("Small phones for jail, plastic", "2G, calls and texts, 20 g.", None),
     ],
 )
 def test_generalised_positives(matcher, title: str, description: str, device: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -158,6 +160,8 @@ def test_generalised_positives(matcher, title: str, description: str, device: st
         ("Sleutelhanger mini telefoontje", "Decoratief, kan niet bellen."),
         ("Муляж телефона Zanco tiny t1", "Макет для витрины."),  # dummies
         ("Atrapa de mini móvil BM10", "Réplica para escaparate."),
+        ("For Zanco tiny t1 mini phone silicone case cover", ""),  # a title led by "for"
+        ("Phone credit for inmates, 10 EUR", "Top up for prison calls."),  # calls, not a phone
         ("Screenprotector voor Zanco tiny t1", "Telefoon niet inbegrepen."),
         ("Cep telefonu şeklinde çakmak", "USB şarjlı, hediyelik."),  # shaped like a phone
         ("Zapalniczka mini telefon", "Prezent."),  # the lighter leads the title
