@@ -24,7 +24,7 @@ from matching.parallel import BLOCK, HelperPool, batched, decode_block
 from matching.result import UNIDENTIFIED, MatchResult, Reason, make_result, reason
 from matching.specs import Spec, extract_specs
 from matching.speedups import Memo
-from matching.terms import PAIRING_CUE, RISK_CLASSES, VOCAB
+from matching.terms import PAIRING_CUE, PRISON_PURPOSE, RISK_CLASSES, VOCAB
 from matching.text import fold
 from matching.weights import DEFAULT_WEIGHTS, MatchWeights
 
@@ -114,6 +114,19 @@ def attributes_text(attributes: Mapping[str, str] | None) -> str:
 
 def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
     return any(span[0] < b and a < span[1] for a, b in others)
+
+
+def _offered_for_prison(text: str, prisons: list[_Span]) -> _Span | None:
+    """The span of "phone(s) for prison" around one of these prison words (`PRISON_PURPOSE`)."""
+    before, after = PRISON_PURPOSE
+    for start, end in prisons:
+        m = before.search(text, max(0, start - 60), start)
+        if m is not None:
+            return m.start(), end
+        m = after.match(text[end : end + 60])
+        if m is not None:
+            return start, end + m.end()
+    return None
 
 
 def _has_code_hint(text: str) -> bool:
@@ -326,6 +339,11 @@ class Matcher:
             add("sim", "takes a SIM card", w.sim, sim_spans[0])
 
         # (d) risk claims
+        prisons = get("prison_word")
+        if prisons:
+            offered = _offered_for_prison(text, prisons)
+            if offered is not None:
+                found["risk_for_prison"] = [offered]
         risk_total = 0.0
         if not _RISK_KEY_SET.isdisjoint(found):
             for key, msg in _RISK_KEYS:

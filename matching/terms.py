@@ -16,7 +16,7 @@ from matching.vocab import VocabIndex
 if TYPE_CHECKING:
     from matching.catalog import Catalog
 
-__all__ = ["PAIRING_CUE", "RISK_CLASSES", "SEARCH_TERMS", "VOCAB", "search_queries"]
+__all__ = ["PAIRING_CUE", "PRISON_PURPOSE", "RISK_CLASSES", "SEARCH_TERMS", "VOCAB", "search_queries"]
 
 # A phone noun (strict: words that mean a telephone, not "portable" or "mobile" alone).
 PHONE = (
@@ -234,14 +234,6 @@ RISK = {
         r"jail[\s-]?phones?",
         r"prison[\s-]?phones?",
         r"winzphone",
-    ],
-    # A phone offered for use in prison ("telefoane mici pt penitenciar"), not phone credit or
-    # calls for inmates.
-    "for_prison": [
-        PHONE
-        + r"(?:\s+(?!credit|card|minutes|calls|top)[\w'-]+)?\s+(?:for|pour|para|fur|furs|per|pt|pentru|voor|"
-        r"do|для|na|в)\s+(?:the |de |la |le |il |den |die |o |a |em |w |в )?" + _PRISON,
-        _PRISON + r"\s+icin\s+(?:[\w'-]+\s+){0,2}?" + PHONE,
     ],
     "discreet": [
         r"(?:discreet|discrete|plain|neutral|unmarked|neutre|discret|discreto|diskret\w*|"
@@ -719,6 +711,18 @@ KEYFOB = [
     r"مفتاح سيار\w*",
     r"ريموت السيار\w*",
 ]
+# Prison words: rare in listings, so the scan files them and the matcher reads what surrounds one.
+PRISON_WORD = [_PRISON]
+# A phone offered for use in prison ("telefoane mici pt penitenciar"), not phone credit or calls for
+# inmates: before a prison word, a phone noun, perhaps one more word, then "for"; after it, Turkish
+# "icin" then a phone noun.
+PRISON_PURPOSE = (
+    re.compile(
+        PHONE + r"(?:\s+(?!credit|card|minutes|calls|top)[\w'-]+)?\s+(?:for|pour|para|fur|furs|per|pt|pentru|"
+        r"voor|do|для|na|в)\s+(?:the |de |la |le |il |den |die |o |a |em |w |в )?$"
+    ),
+    re.compile(r"^\s+icin\s+(?:[\w'-]+\s+){0,2}?" + PHONE),
+)
 # "pair with your smartphone", "headset for your iPhone or Android": a smartphone named as the
 # thing the mini phone pairs with is not a smartphone listing.
 PAIRING_CUE = re.compile(
@@ -762,8 +766,10 @@ _CLASSES = {
     "detector": DETECTOR,
     "card_phone": CARD_PHONE,
     "keyfob": KEYFOB,
+    "prison_word": PRISON_WORD,
 }
-RISK_CLASSES = tuple(RISK)
+# "for_prison" is read by the matcher around a PRISON_WORD (see `PRISON_PURPOSE`), not scanned.
+RISK_CLASSES = (*RISK, "for_prison")
 VOCAB = VocabIndex({**_CLASSES, **{"risk_" + name: frags for name, frags in RISK.items()}})
 
 SEARCH_TERMS = (
