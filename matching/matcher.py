@@ -116,6 +116,11 @@ def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
     return any(span[0] < b and a < span[1] for a, b in others)
 
 
+def _leads(text: str, span: _Span) -> bool:
+    """Whether `span` is the first thing in the text (the title's first word)."""
+    return not text[: span[0]].strip()
+
+
 def _offered_for_prison(text: str, prisons: list[_Span]) -> _Span | None:
     """The span of "phone(s) for prison" around one of these prison words (`PRISON_PURPOSE`)."""
     before, after = PRISON_PURPOSE
@@ -484,7 +489,7 @@ class Matcher:
             cues = [s for s in get("accessory_cue", _NO_SPANS) if s[0] < t_end]
             postcues = [s for s in get("accessory_postcue", _NO_SPANS) if s[0] < t_end]
             # "For L8star BM10 battery 350mAh": a title that starts with "for" sells an accessory.
-            cue_leads = bool(cues) and not text[: cues[0][0]].strip()
+            cue_leads = bool(cues) and _leads(text, cues[0])
             for acc in accessories:
                 if acc[0] >= t_end:
                     break
@@ -525,11 +530,7 @@ class Matcher:
                 s
                 for s in lighters
                 if not _overlaps(s, compared)
-                and (
-                    gas
-                    or not text[: s[0]].strip()
-                    or any(max(p[0] - s[1], s[0] - p[1]) <= 30 for p in shapes)
-                )
+                and (gas or _leads(text, s) or any(max(p[0] - s[1], s[0] - p[1]) <= 30 for p in shapes))
             ]
             if lighters:
                 add("lighter", "a lighter shaped like a phone", w.lighter, lighters[0])

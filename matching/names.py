@@ -1,8 +1,7 @@
 """Model-name recognition: finds catalog devices named in folded listing text.
 
 A cheap regex finds model-code candidates (`bm10`, `B M 1 0`, `BM-10s`, `BM1O`, `ВМ10`, `j-8`, `t1`,
-`fly`); only
-around those does the matcher look at the preceding words. The words before the code plus the
+`fly`); only around those does the matcher look at the preceding words. The words before the code plus the
 code are compacted (`L8 star BM-10` -> `l8starbm10`) and looked up among the compacted catalog
 aliases; failing an exact hit, rapidfuzz compares them with the aliases that end in the same code
 (so digits never fuzz: `tiny t2` is never `tiny t1`). Bare codes only count when the catalog lists
