@@ -243,7 +243,10 @@ def bench_rescore_cli(n: int, rounds: int = 3, progress: Callable[[str], Any] = 
         _stored_for_rescore(f"sqlite:///{original}", n)
 
         def fresh_copy() -> None:
-            shutil.copyfile(original, Path(home) / "bench.db")
+            copy = Path(home) / "bench.db"
+            for journal in ("-wal", "-shm"):  # a last round's, which would apply to the copy
+                copy.with_name(copy.name + journal).unlink(missing_ok=True)
+            shutil.copyfile(original, copy)
 
         timing, done = _timed_command("rescore", ["--format", "json"], home, n, rounds, progress, fresh_copy)
     return timing | {"moved": len(json.loads(done.stdout)), "summary": done.stderr.strip().splitlines()[-1]}

@@ -5,8 +5,8 @@ as it does: modules, the device catalog and the matcher's indexes, the ORM's met
 Every full collection of the cyclic garbage collector walked all of them again, and a first
 crawl of the benchmark's sandbox ran about twenty of those (two to three seconds of a
 half-minute crawl). When the spider opens, and every pipeline has built what it needs,
-`gc.freeze()` moves them to the permanent generation, which collections skip; what the crawl
-allocates afterwards is collected as before.
+`matching.speedups.settle_heap` moves them to the permanent generation, which collections skip,
+and has what the crawl allocates afterwards collected less often.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
 
+from matching.speedups import settle_heap
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -24,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 class FreezeStartupHeap:
-    """On ``spider_opened``: collect once, then freeze what survived (``gc.freeze``)."""
+    """On ``spider_opened``: collect once, then freeze what survived (`settle_heap`)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
@@ -37,7 +39,6 @@ class FreezeStartupHeap:
 
     def spider_opened(self) -> None:
         gc.collect()
-        gc.freeze()
-        frozen = gc.get_freeze_count()
+        frozen = settle_heap()
         self.stats.set_value("thumbwatch/gc/frozen_objects", frozen)
         logger.debug("froze %d start-up objects out of garbage collection", frozen)

@@ -30,8 +30,8 @@ def write_rows(
     """Write `rows`; the table shows `table_columns`, the machine formats every field."""
     out = out or sys.stdout
     if fmt is OutputFormat.JSON:
-        json.dump(list(rows), out, ensure_ascii=False, indent=2, default=str)
-        out.write("\n")
+        # One write: `json.dump` writes every indented fragment separately, several per field.
+        out.write(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n")
     elif fmt is OutputFormat.JSONL:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")

@@ -12,7 +12,8 @@ import typer
 
 from crawler.cli import _sessions, err, guarded
 from crawler.output import OutputFormat, write_rows
-from crawler.rescore import MOVED_COLUMNS, rescore
+from crawler.rescore import MOVED_COLUMNS, RescoreReport, rescore
+from matching.speedups import settle_heap
 
 __all__ = ["rescore_command"]
 
@@ -25,6 +26,11 @@ def rescore_command(
     """Re-score stored listings with the current matcher and catalog; show what moved."""
     from crawler.catalog_store import active_matcher
 
-    report = guarded(lambda: rescore(_sessions(), active_matcher()))
+    def run() -> RescoreReport:
+        sessions, matcher = _sessions(), active_matcher()
+        settle_heap()
+        return rescore(sessions, matcher)
+
+    report = guarded(run)
     err.print(report.summary(), highlight=False, soft_wrap=True)
     write_rows([m.to_row() for m in report.moved], fmt, MOVED_COLUMNS, title="moved")

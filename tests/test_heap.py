@@ -10,13 +10,16 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from crawler.heap import FreezeStartupHeap
+from matching.speedups import BULK_GC_THRESHOLDS
 
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def test_spider_opened_freezes_the_start_up_heap_and_records_how_much(unfrozen: None) -> None:
@@ -34,6 +37,7 @@ def test_spider_opened_freezes_the_start_up_heap_and_records_how_much(unfrozen: 
     assert not any(o is built_at_start for o in gc.get_objects())  # out of the collector's sight
     later = [{"page": index} for index in range(10)]
     assert any(o is later for o in gc.get_objects())
+    assert gc.get_threshold() == BULK_GC_THRESHOLDS
 
 
 def test_the_crawl_settings_enable_it() -> None:

@@ -27,7 +27,7 @@ from storage import (
     session_factory,
     upgrade_database,
 )
-from storage.db import read_session
+from storage.db import SCHEMA_REVISION, current_revision, head_revision, read_session
 from storage.repository import (
     IdRange,
     finish_crawl_run,
@@ -57,6 +57,16 @@ def test_migrations_create_the_schema_the_models_describe(database_url: str) -> 
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
     upgrade_database(database_url)  # a second upgrade is a no-op
+
+
+def test_the_schema_revision_constant_is_the_newest_migration(database_url: str) -> None:
+    # upgrade_database trusts SCHEMA_REVISION to recognise an up-to-date database without Alembic:
+    # a new migration must move it too, or databases would never be upgraded to it.
+    assert head_revision() == SCHEMA_REVISION
+    engine = create_db_engine(database_url)
+    assert current_revision(engine) is None  # nothing migrated yet
+    upgrade_database(database_url)
+    assert current_revision(engine) == SCHEMA_REVISION
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:
