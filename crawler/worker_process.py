@@ -4,7 +4,8 @@ The reactor parses pages on the crawl process's one Python thread; database writ
 building run beside it in processes of their own, so they use the machine's other cores instead
 of taking turns with the reactor. Each `WorkerProcess` starts on first use (spawned, never
 forked: the crawl process runs threads and a reactor) and runs its calls one at a time, in the
-order they were made. The functions it runs, their arguments and results must pickle.
+order they were made, with the garbage collector set for bulk work (`settle_heap`). The
+functions it runs, their arguments and results must pickle.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from matching.speedups import settle_heap
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +34,9 @@ class WorkerProcess:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=settle_heap
+            )
         pool = self._pool
         try:
             return await asyncio.wrap_future(pool.submit(fn, *args))
