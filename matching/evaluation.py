@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from matching.jsonlines import LineError, json_object
+from matching.jsonlines import LineError, json_object, listing_attributes
 from matching.matcher import Matcher
 from matching.result import MatchResult
 
@@ -47,6 +47,7 @@ class LabelRecord:
     label: bool
     family: str | None
     ambiguous: bool
+    attributes: dict[str, str] | None = None
 
 
 # key -> (accepted types, description for the error message)
@@ -72,7 +73,8 @@ def _parse(text: str, source: str, number: int) -> LabelRecord:
             raise LineError(source, number, f"'{key}' must be {wanted}, got {json.dumps(value)}")
     if data["label"] and not data["family"]:
         raise LineError(source, number, "'family' is required when 'label' is true")
-    return LabelRecord(**{key: data[key] for key in _REQUIRED})
+    attributes = listing_attributes(data, source, number)
+    return LabelRecord(**{key: data[key] for key in _REQUIRED}, attributes=attributes)
 
 
 def read_labels(lines: Iterable[str], source: str = "<labels>") -> list[LabelRecord]:
@@ -252,7 +254,7 @@ def _score(records: Sequence[LabelRecord], matcher: Matcher) -> list[MatchResult
     results: list[MatchResult] = []
     for start in range(0, len(records), _BATCH):
         batch = records[start : start + _BATCH]
-        results.extend(matcher.score_many([(r.title, r.description) for r in batch]))
+        results.extend(matcher.score_stream((r.title, r.description, r.attributes) for r in batch))
     return results
 
 

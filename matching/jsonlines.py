@@ -39,9 +39,23 @@ def json_object(text: str, source: str, number: int) -> dict[str, Any]:
     return data
 
 
+def listing_attributes(record: dict[str, Any], source: str, number: int) -> dict[str, str] | None:
+    """The line's optional `attributes`: an object of attribute names to text, as a listing's
+    attribute table (`{"Weight": "18 g", "Size": "68 x 28 x 13 mm"}`), read by the matcher after
+    the title and description; None when absent or null; `LineError` when malformed."""
+    attributes = record.get("attributes")
+    if attributes is None:
+        return None
+    if not isinstance(attributes, dict) or not all(isinstance(v, str) for v in attributes.values()):
+        got = json.dumps(attributes, ensure_ascii=False)
+        raise LineError(source, number, f"'attributes' must be an object of names to strings, got {got}")
+    return attributes
+
+
 def listing_record(text: str, source: str, number: int) -> dict[str, Any]:
     """The listing on line `number`: a JSON object with a non-empty string `title` and, if
-    present, a string (or null) `description`; `LineError` otherwise."""
+    present, a string (or null) `description` and an `attributes` object (`listing_attributes`);
+    `LineError` otherwise."""
     record = json_object(text, source, number)
     title = record.get("title")
     if not isinstance(title, str) or not title.strip():
@@ -49,6 +63,7 @@ def listing_record(text: str, source: str, number: int) -> dict[str, Any]:
     description = record.get("description", "")
     if description is not None and not isinstance(description, str):
         raise LineError(source, number, "'description' must be a string")
+    listing_attributes(record, source, number)
     return record
 
 
@@ -60,7 +75,7 @@ def score_line(matcher: Matcher, line: tuple[str, int, str]) -> LineOutcome:
         record = listing_record(text, source, number)
     except LineError as error:
         return None, False, error.why
-    result = matcher.score_listing(record["title"], record.get("description") or "")
+    result = matcher.score_listing(record["title"], record.get("description") or "", record.get("attributes"))
     record.update(
         score=result.score,
         flagged=result.flagged,

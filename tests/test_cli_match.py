@@ -64,3 +64,21 @@ def test_missing_input_file_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "match", "--input", str(tmp_path / "nope.jsonl"))
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_an_attribute_table_is_read_with_the_title_and_description(tmp_path: Path) -> None:
+    # The specs that make this a mini phone are only in its attribute table, as a shop lists them.
+    plain = {"id": "a1", "title": "Mini Handy Dual SIM", "description": "Neu, OVP"}
+    table = {**plain, "id": "a2", "attributes": {"Gewicht": "18 g", "Abmessungen": "6,8 x 2,8 x 1,3 cm"}}
+    bad = {**plain, "id": "a3", "attributes": {"Gewicht": 18}}
+    source = _write(tmp_path / "in.jsonl", [json.dumps(plain), json.dumps(table), json.dumps(bad)])
+    result = run_cli(tmp_path, "match", "--skip-invalid", "--input", str(source))
+    assert result.returncode == 0, result.stderr
+    without, with_table = (json.loads(line) for line in result.stdout.splitlines())
+    assert with_table["attributes"] == table["attributes"]  # kept, like every input key
+    assert with_table["score"] > without["score"]
+    assert any("18 g" in r for r in with_table["reasons"]) and any("68" in r for r in with_table["reasons"])
+    assert (
+        f"skipped {source}, line 3: 'attributes' must be an object of names to strings, got "
+        '{"Gewicht": 18}' in result.stderr
+    )

@@ -128,6 +128,20 @@ def test_malformed_line_names_file_and_line(bad: str, why: str) -> None:
     assert str(info.value) == f"labels.jsonl, line 3: {why}"
 
 
+def test_a_labelled_listing_may_carry_its_attribute_table() -> None:
+    plain = {"id": "a1", "lang": "de", "title": "Mini Handy Dual SIM", "description": "Neu, OVP"}
+    plain |= {"label": True, "family": "generic", "ambiguous": False}
+    table = {**plain, "id": "a2", "attributes": {"Gewicht": "18 g", "Abmessungen": "6,8 x 2,8 x 1,3 cm"}}
+    records = read_labels([json.dumps(plain), json.dumps(table)], "labels.jsonl")
+    assert [r.attributes for r in records] == [None, table["attributes"]]
+    # Scored from title and description alone it is missed (30 points); its table makes it flagged.
+    report = evaluate_labels(records, get_matcher()).to_dict()
+    assert (report["tp"], report["fn"]) == (1, 1)
+    assert [e["id"] for e in report["false_negatives"]] == ["a1"]
+    with pytest.raises(LineError, match="line 1: 'attributes' must be an object of names to strings"):
+        read_labels([json.dumps({**plain, "attributes": ["18 g"]})], "labels.jsonl")
+
+
 def test_dev_set_meets_the_measured_floor(shared_dir: Path) -> None:
     report = evaluate_labels(read_label_file(shared_dir / "eval" / "dev.jsonl"), get_matcher())
     assert (report.overall.n, report.ambiguous_ignored) == (DEV_N, 4)
