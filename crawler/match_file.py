@@ -1,7 +1,7 @@
 """Scoring listings that did not come from a crawl: JSON Lines in, JSON Lines out.
 
 Each input line is a JSON object with at least a non-empty ``title`` (``description``,
-``price``, ``currency``, ``url``, ``id`` optional; unknown keys are kept). Each output line is
+``attributes``, ``price``, ``currency``, ``url``, ``id`` optional; unknown keys are kept). Each output line is
 the input plus ``score``, ``flagged``, ``device``, ``device_name``, ``tier`` and ``reasons``.
 """
 
