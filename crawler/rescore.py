@@ -7,7 +7,9 @@ are kept for the record. What moved is measured against each listing's previous 
 newly flagged, no longer flagged, tier, device or score changed.
 
 Idempotent: a listing whose current-version hit already says the same and is already its latest
-hit is not written again, so a second run writes and reports nothing.
+hit is not written again, so a second run writes and reports nothing. A dry run reports the same
+and writes nothing: what a candidate catalog (``THUMBWATCH_CATALOG_PATH``) would move, before a
+unit imports it.
 """
 
 from __future__ import annotations
@@ -79,9 +81,10 @@ class RescoreReport:
 
     matcher_version: str
     catalog_version: str
+    dry_run: bool = False
     listings: int = 0
     flagged: int = 0
-    hits_written: int = 0
+    hits_written: int = 0  # in a dry run: the hits a real run would write
     moved: list[Moved] = field(default_factory=list)
 
     def add(self, other: RescoreReport) -> None:
@@ -101,7 +104,12 @@ class RescoreReport:
             f"{self.catalog_version[:12]}: {self.flagged} flagged, {len(self.moved)} moved "
             f"({self.count('newly flagged')} newly flagged, {self.count('no longer flagged')} no longer "
             f"flagged, {self.count('tier')} tier, {self.count('device')} device, {self.count('score')} "
-            f"score changed), {self.hits_written} hits written"
+            f"score changed), "
+            + (
+                f"{self.hits_written} hits would be written (dry run: nothing stored)"
+                if self.dry_run
+                else f"{self.hits_written} hits written"
+            )
         )
 
 
@@ -215,6 +223,7 @@ class _Range:
     url: str | None  # None: a database only this process can open (in memory)
     ids: IdRange
     now: datetime
+    dry_run: bool
 
 
 def _rescore_range(session_factory: sessionmaker[Session], matcher: Matcher, piece: _Range) -> RescoreReport:
@@ -226,14 +235,16 @@ def _rescore_range(session_factory: sessionmaker[Session], matcher: Matcher, pie
     in between (by a crawl) is superseded as any older hit is: the upsert is keyed on the listing
     and the versions.
     """
-    report = RescoreReport(matcher_version=MATCHER_VERSION, catalog_version=matcher.catalog.version)
+    report = RescoreReport(MATCHER_VERSION, matcher.catalog.version, dry_run=piece.dry_run)
     with read_session(session_factory) as session:
         rows = _listings_in(session, piece.ids)
         latest = latest_verdicts(session, piece.ids)
         current = hits_for_version(session, piece.ids, report.matcher_version, report.catalog_version)
     scored = [(row, matcher.score_listing(row.title, row.description, row.attributes)) for row in rows]
     to_write = _verdicts_to_write(scored, latest, current, report)
-    if to_write:
+    if piece.dry_run:
+        report.hits_written += len(to_write)
+    elif to_write:
         with session_factory.begin() as session:
             report.hits_written += upsert_hits(session, to_write, piece.now)
     return report
@@ -266,9 +277,10 @@ def rescore(
     matcher: Matcher,
     batch_size: int = BATCH,
     now: datetime | None = None,
+    dry_run: bool = False,
 ) -> RescoreReport:
     """Re-score every stored listing with `matcher`, `batch_size` listings (one range of ids) at
-    a time, each range in one transaction.
+    a time, each range in one transaction; with `dry_run`, report the same and write nothing.
 
     From the matcher's `parallel_min` listings on, its helper processes re-score ranges too, on
     their own connections (`Matcher.run_tasks`): reading, scoring and writing all spread over
@@ -276,13 +288,13 @@ def rescore(
     write is an upsert, so the processes never write the same row.
     """
     now = now or datetime.now(UTC)
-    report = RescoreReport(matcher_version=MATCHER_VERSION, catalog_version=matcher.catalog.version)
+    report = RescoreReport(MATCHER_VERSION, matcher.catalog.version, dry_run=dry_run)
     url = _shared_url(session_factory)
     size = 0
     if url is not None:
         with read_session(session_factory) as session:
             size = session.scalar(select(func.count(Listing.id))) or 0
-    pieces = (_Range(url, ids, now) for ids in _id_ranges(session_factory, batch_size))
+    pieces = (_Range(url, ids, now, dry_run) for ids in _id_ranges(session_factory, batch_size))
     local = partial(_rescore_range, session_factory, matcher)
     for done in matcher.run_tasks(_rescore_range_in_helper, pieces, size, local):
         report.add(done)

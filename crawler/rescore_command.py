@@ -22,6 +22,7 @@ def rescore_command(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output of the moved listings.")] = (
         OutputFormat.TABLE
     ),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would move; write nothing.")] = False,
 ) -> None:
     """Re-score stored listings with the current matcher and catalog; show what moved."""
     from crawler.catalog_store import active_matcher
@@ -29,7 +30,7 @@ def rescore_command(
     def run() -> RescoreReport:
         sessions, matcher = _sessions(), active_matcher()
         settle_heap()
-        return rescore(sessions, matcher)
+        return rescore(sessions, matcher, dry_run=dry_run)
 
     report = guarded(run)
     err.print(report.summary(), highlight=False, soft_wrap=True)

@@ -163,6 +163,24 @@ def test_rescore_reports_exactly_what_moved_and_is_idempotent(database_url: str,
     assert stamps == {T0 + timedelta(days=1)}  # nothing rewritten
 
 
+def test_a_dry_run_reports_what_a_run_would_move_and_stores_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    sessions = session_factory(upgrade_database(database_url))
+    _store_old(sessions, tmp_path)
+    matcher = get_matcher()
+    dry = rescore(sessions, matcher, batch_size=4, now=T0 + timedelta(days=1), dry_run=True)
+    assert (dry.dry_run, dry.listings, dry.flagged, dry.hits_written) == (True, 6, 4, 5)
+    assert _moved_by_title([m.to_row() for m in dry.moved]) == EXPECTED_MOVED
+    assert dry.summary().endswith("5 hits would be written (dry run: nothing stored)")
+    assert _hit_count(sessions) == 4  # the crawl's hits, untouched
+
+    real = rescore(sessions, matcher, batch_size=4, now=T0 + timedelta(days=1))
+    assert [m.to_row() for m in real.moved] == [m.to_row() for m in dry.moved]
+    assert (real.dry_run, real.hits_written) == (False, 5)
+    assert _hit_count(sessions) == 9
+
+
 def test_rescore_back_to_the_old_catalog_moves_them_back(tmp_path: Path) -> None:
     sessions = session_factory(upgrade_database(f"sqlite:///{tmp_path / 'back.db'}"))
     old = _store_old(sessions, tmp_path)
@@ -248,3 +266,22 @@ def test_cli_rescore(tmp_path: Path, fmt: str) -> None:
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout) == []
     assert "0 moved" in again.stderr and "0 hits written" in again.stderr
+
+
+def test_cli_dry_run_previews_a_candidate_catalog(tmp_path: Path) -> None:
+    # A unit checks what a catalog file would move before importing it: THUMBWATCH_CATALOG_PATH
+    # points the command at the file, and --dry-run stores nothing.
+    home = tmp_path / "cli-home"
+    home.mkdir()
+    sessions = session_factory(upgrade_database(db_url(home)))
+    _store_old(sessions, tmp_path)
+    candidate = {"THUMBWATCH_CATALOG_PATH": str(_catalog_without(tmp_path, "long-cz-j8"))}
+    result = run_cli(home, "rescore", "--dry-run", "--format", "json", env=candidate)
+    assert result.returncode == 0, result.stderr
+    # The catalog the listings were stored with: only the stale and the unscored verdicts move.
+    assert set(_moved_by_title(json.loads(result.stdout))) == {IPHONE, ZANCO}
+    result = run_cli(home, "rescore", "--dry-run", "--format", "json")  # the catalog in force
+    assert result.returncode == 0, result.stderr
+    assert _moved_by_title(json.loads(result.stdout)) == EXPECTED_MOVED
+    assert "5 hits would be written (dry run: nothing stored)" in result.stderr
+    assert _hit_count(sessions) == 4
