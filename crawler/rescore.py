@@ -14,7 +14,7 @@ unit imports it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -278,9 +278,11 @@ def rescore(
     batch_size: int = BATCH,
     now: datetime | None = None,
     dry_run: bool = False,
+    on_progress: Callable[[RescoreReport, int], None] | None = None,
 ) -> RescoreReport:
     """Re-score every stored listing with `matcher`, `batch_size` listings (one range of ids) at
     a time, each range in one transaction; with `dry_run`, report the same and write nothing.
+    `on_progress` is called after each range with the report so far and the number of listings.
 
     From the matcher's `parallel_min` listings on, its helper processes re-score ranges too, on
     their own connections (`Matcher.run_tasks`): reading, scoring and writing all spread over
@@ -290,12 +292,13 @@ def rescore(
     now = now or datetime.now(UTC)
     report = RescoreReport(MATCHER_VERSION, matcher.catalog.version, dry_run=dry_run)
     url = _shared_url(session_factory)
-    size = 0
-    if url is not None:
-        with read_session(session_factory) as session:
-            size = session.scalar(select(func.count(Listing.id))) or 0
+    with read_session(session_factory) as session:
+        total = session.scalar(select(func.count(Listing.id))) or 0
     pieces = (_Range(url, ids, now, dry_run) for ids in _id_ranges(session_factory, batch_size))
     local = partial(_rescore_range, session_factory, matcher)
-    for done in matcher.run_tasks(_rescore_range_in_helper, pieces, size, local):
+    # Helpers only for a database they can open too.
+    for done in matcher.run_tasks(_rescore_range_in_helper, pieces, total if url else 0, local):
         report.add(done)
+        if on_progress is not None:
+            on_progress(report, total)
     return report

@@ -30,7 +30,14 @@ def rescore_command(
     def run() -> RescoreReport:
         sessions, matcher = _sessions(), active_matcher()
         settle_heap()
-        return rescore(sessions, matcher, dry_run=dry_run)
+        with err.status("re-scoring…") as status:  # shown on a terminal only
+
+            def progress(report: RescoreReport, total: int) -> None:
+                status.update(
+                    f"re-scoring: {report.listings:,} of {total:,} listings, {len(report.moved):,} moved"
+                )
+
+            return rescore(sessions, matcher, dry_run=dry_run, on_progress=progress)
 
     report = guarded(run)
     err.print(report.summary(), highlight=False, soft_wrap=True)

@@ -181,6 +181,21 @@ def test_a_dry_run_reports_what_a_run_would_move_and_stores_nothing(
     assert _hit_count(sessions) == 9
 
 
+def test_progress_is_reported_after_every_range(tmp_path: Path) -> None:
+    sessions = session_factory(upgrade_database(f"sqlite:///{tmp_path / 'progress.db'}"))
+    _store_old(sessions, tmp_path, copies=2)
+    seen: list[tuple[int, int, int]] = []
+    report = rescore(
+        sessions,
+        get_matcher(),
+        batch_size=5,
+        now=T0 + timedelta(days=1),
+        on_progress=lambda so_far, total: seen.append((so_far.listings, len(so_far.moved), total)),
+    )
+    assert seen == [(5, 4, 12), (10, 7, 12), (12, 8, 12)]
+    assert (report.listings, len(report.moved)) == (12, 8)
+
+
 def test_rescore_back_to_the_old_catalog_moves_them_back(tmp_path: Path) -> None:
     sessions = session_factory(upgrade_database(f"sqlite:///{tmp_path / 'back.db'}"))
     old = _store_old(sessions, tmp_path)
