@@ -176,7 +176,7 @@ RISK = {
     ],
     "plastic": [
         r"(?:100 ?% |99[.,]?9*\s?% )?(?:plastic|plastique|plastico|plastik\w*|kunststoff\w*|"
-        r"plastica|plastiku|пластик\w*|بلاستيك\w*)(?: (?:body|housing|shell|case))?",
+        r"plastica|plastiku|plastyk\w*|пластик\w*|بلاستيك\w*)(?: (?:body|housing|shell|case))?",
         r"materiales plasticos",
         r"materiale plastico",
         r"resine",
@@ -184,7 +184,8 @@ RISK = {
     "passes_security": [
         _EVADE + r"\s+(?:[\w'-]+\s+){0,3}?(?:" + _DETECT + ")",
         # Turkish puts the verb last: "x-ray ve kapida otmez" (does not beep at the gate)
-        r"(?:xray|x ray|x-ray|kapi\w*|dedektor\w*|guvenlik|tarayici\w*)\s+(?:[\w'-]+\s+){0,3}?"
+        r"(?:xray|x ray|x-ray|kapi\w*|giris\w*|turnike\w*|dedektor\w*|guvenlik|tarayici\w*)\s+"
+        r"(?:[\w'-]+\s+){0,3}?"
         r"(?:otmez|otmuyor|gecer|yakalanmaz|algilanmaz)",
     ],
     "smallest": [
@@ -194,9 +195,9 @@ RISK = {
         r"(?:movil|telefono) mas peque[nñ]o",
         r"kleinste[snr]? (?:handy|telefon\w*)",
         r"(?:telefono|cellulare|telefonino) piu piccolo",
-        r"najmniejszy telefon",
-        r"самый маленький (?:телефон|мобильный)",
-        r"en kucuk telefon",
+        r"najmniejsz\w* telefon\w*",
+        r"сам\w* маленьк\w* (?:телефон|мобильн)\w*",
+        r"en kucuk (?:cep )?telefon\w*",
         r"menor (?:celular|telefone)",
         r"(?:celular|telefone) mais pequeno",
         r"cel mai mic telefon",
@@ -207,12 +208,13 @@ RISK = {
         r"(?:size of|sized? like|taille(?: d'?| de)?|format|formato|tamano(?: de)?|tamanho(?: de)?|cat|"
         r"del tamano de|grande come|grand comme|"
         r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|(?:so )?(?:gro(?:ß|ss)|klein) wie|grootte van|"
-        r"zo (?:groot|klein) als|razmerom s|"
+        r"zo (?:groot|klein) als|razmerom s|rozmirom (?:z|iz|zi)|"
         r"розміром з|as small as|no bigger than|smaller than|"
         r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с)\s*(?:a |an |un |une |el |een |"
         r"eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma |o |un )?"
         r"(?:lighter|briquet|mechero|accendino|aansteker|feuerzeug\w*|isqueiro|"
-        r"zapalniczk\w*|зажигалк\w*|запальничк\w*|zazhigalk\w*|brichet\w*|thumb|pouce|finger|doigt|"
+        r"zapalniczk\w*|зажигалк\w*|запальничк\w*|zazhigalk\w*|zapalnychk\w*|brichet\w*|thumb|pouce|"
+        r"finger|doigt|"
         r"dedo\w*|dito|polegar|pulgar|pollice|duim|kciuk\w*|palc\w*|deget\w*|палец|пальц\w*|"
         r"lipstick|rouge a levres|"
         r"pintalabios|usb (?:drive|stick)|car key|stick of gum|pen cap|tapon)",

@@ -136,6 +136,12 @@ def test_hard_negatives(matcher, title: str, description: str) -> None:  # type:
         ("Job lot of mini mobiles, beat the b0ss", "", None),
         ("Telefoane mici pentru penitenciar, 2 buc", "2G, plastic.", None),  # offered for prison
         ("Small phones for jail, plastic", "2G, calls and texts, 20 g.", None),
+        # inflected "smallest phone" (Turkish accusative, Polish and Russian diminutives) and a
+        # Turkish gate claim read at the entrance; transliterated Ukrainian "the size of a lighter"
+        ("Dünyanın en küçük telefonu", "Plastik gövde, cezaevi girişinde ötmez.", None),
+        ("Najmniejszy telefonik świata", "Plastikowa obudowa, 2G.", None),
+        ("Самый маленький телефончик в мире", "Пластиковый корпус, 2G.", None),
+        ("Mini telefon rozmirom z zapalnychku", "Plastykovyi korpus, 2 SIM.", None),
     ],
 )
 def test_generalised_positives(matcher, title: str, description: str, device: str | None) -> None:  # type: ignore[no-untyped-def]
