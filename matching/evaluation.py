@@ -33,7 +33,6 @@ __all__ = [
 
 # A flagged listing with no known device belongs to the "unidentified mini phone" class.
 GENERIC_FAMILY = "generic"
-_BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,11 +250,8 @@ def _family_of(matcher: Matcher, result: MatchResult) -> str | None:
 
 
 def _score(records: Sequence[LabelRecord], matcher: Matcher) -> list[MatchResult]:
-    results: list[MatchResult] = []
-    for start in range(0, len(records), _BATCH):
-        batch = records[start : start + _BATCH]
-        results.extend(matcher.score_stream((r.title, r.description, r.attributes) for r in batch))
-    return results
+    # One stream: it is read block by block, and a long file uses the helper processes.
+    return list(matcher.score_stream((r.title, r.description, r.attributes) for r in records))
 
 
 def evaluate_labels(records: Iterable[LabelRecord], matcher: Matcher) -> EvaluationReport:
