@@ -1,5 +1,9 @@
 # thumbwatch: `make demo` runs the sandbox demo, `make test` the whole test suite.
-PYTHON ?= python3
+# The venv's interpreter: Debian's python3.11 where there is one. Debian builds it with
+# profile-guided and link-time optimisation; a plain source build (pyenv's python3 here) runs the
+# matcher about a sixth slower (BENCHMARKS.md). PYTHON=... chooses another.
+SYSTEM_PYTHON := /usr/bin/python3.11
+PYTHON ?= $(if $(wildcard $(SYSTEM_PYTHON)),$(SYSTEM_PYTHON),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -10,6 +14,15 @@ CHROMIUM ?= /usr/bin/chromium
 setup: $(STAMP) chromium
 
 $(STAMP): pyproject.toml
+	@if [ ! -x $(BIN)/python ] && [ "$(PYTHON)" = "$(SYSTEM_PYTHON)" ] \
+		&& ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+			echo "installing python3.11-venv (Debian's venv support for $(PYTHON))"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-venv python3.11-dev >/dev/null; \
+		else \
+			echo "$(PYTHON) lacks venv support (sudo apt-get install python3.11-venv), or run make PYTHON=python3"; exit 1; \
+		fi; \
+	fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
