@@ -205,6 +205,7 @@ def runs(
                     "status": run.status.value,
                     "started_at": run.started_at.isoformat(),
                     "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                    "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
                     "pages": run.stats.get("response_received_count", 0),
                     "listings": run.stats.get("thumbwatch/items_stored", 0),
                     "flagged": run.stats.get("thumbwatch/items_flagged", 0),

@@ -1,7 +1,8 @@
 """The extension that records each crawl as a `CrawlRun`.
 
 It opens the run when the spider opens (or adopts the one `thumbwatch crawl` created), writes
-the stats to it every few seconds as a heartbeat and progress report, and closes it with a
+the stats and the time to it every few seconds as a heartbeat and progress report (a run whose
+heartbeat stops is closed by `storage.repository.close_stale_runs`), and closes it with a
 status: ``ok``, ``degraded`` (some pages failed, the rest stored), ``failed`` (nothing could
 be fetched, or the crawl crashed) or ``interrupted`` (shut down before the end).
 """
@@ -87,6 +88,7 @@ class CrawlRunExtension:
             min_history=crawler.settings.getint("THUMBWATCH_HEALTH_MIN_HISTORY", 3),
         )
         self._loop: task.LoopingCall | None = None
+        self._closed_warned = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -111,6 +113,7 @@ class CrawlRunExtension:
                 if run is None:
                     raise NotConfigured(f"crawl run {self.run_id} does not exist")
                 run.pid = os.getpid()
+                run.heartbeat_at = datetime.now(UTC)
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("thumbwatch/crawl_run_id", self.run_id)
         self._record_politeness(spider)
@@ -144,6 +147,12 @@ class CrawlRunExtension:
                 run = session.get(CrawlRun, self.run_id)
                 if run is not None and run.status == RunStatus.RUNNING:
                     run.stats = stats
+                    run.heartbeat_at = datetime.now(UTC)
+                elif run is not None and not self._closed_warned:
+                    # Closed by `close_stale_runs` while this process lived: its beats stopped
+                    # for longer than the scheduler's stale_run_minutes (a blocked reactor?).
+                    self._closed_warned = True
+                    logger.error("crawl run %s was closed (%s) while still crawling", self.run_id, run.status)
         except Exception:  # a busy database must not kill the crawl; the next beat retries
             logger.warning("could not write crawl progress", exc_info=True)
 

@@ -145,6 +145,9 @@ class CrawlRun(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     pid: Mapped[int | None]
+    # Written by the crawl process every few seconds (`THUMBWATCH_HEARTBEAT`): a running run
+    # without one for long (`close_stale_runs`) lost its process.
+    heartbeat_at: Mapped[datetime | None]
 
 
 class Seller(Base):

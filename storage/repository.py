@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Table, bindparam, case, func, select, update
@@ -466,11 +466,13 @@ def start_crawl_run(
     pid: int | None = None,
     now: datetime | None = None,
 ) -> int:
+    now = now or datetime.now(UTC)
     run = CrawlRun(
         spider=spider,
         arguments=arguments,
         pid=pid,
-        started_at=now or datetime.now(UTC),
+        started_at=now,
+        heartbeat_at=now,
         status=RunStatus.RUNNING,
         stats={},
     )
@@ -493,6 +495,34 @@ def finish_crawl_run(
         .where(CrawlRun.id == run_id, CrawlRun.status == RunStatus.RUNNING)
         .values(status=status, stats=stats, error=error, finished_at=now or datetime.now(UTC))
     )
+
+
+def close_stale_runs(session: Session, stale_after: timedelta, now: datetime | None = None) -> list[int]:
+    """Close as ``interrupted`` the runs still ``running`` whose last heartbeat (their start, for
+    a run without one) is older than `stale_after`: their crawl process ended without closing
+    them (killed with its parent, or its host stopped), so nothing else ever will. Returns the
+    ids closed here; a run closed meanwhile by its own process, or by another process doing the
+    same, is left as it is."""
+    now = now or datetime.now(UTC)
+    last_sign = func.coalesce(CrawlRun.heartbeat_at, CrawlRun.started_at)
+    stale = (CrawlRun.status == RunStatus.RUNNING) & (last_sign < now - stale_after)
+    closed = []
+    for run_id, heartbeat_at, started_at in session.execute(
+        select(CrawlRun.id, CrawlRun.heartbeat_at, CrawlRun.started_at).where(stale).order_by(CrawlRun.id)
+    ):
+        since = (heartbeat_at or started_at).isoformat(timespec="seconds")
+        error = (
+            f"no heartbeat since {since}: the crawl process ended without closing its run "
+            "(killed together with its parent, or its host stopped)"
+        )
+        updated = session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id == run_id, stale)
+            .values(status=RunStatus.INTERRUPTED, error=error, finished_at=now)
+        )
+        if updated.rowcount:  # type: ignore[attr-defined]
+            closed.append(run_id)
+    return closed
 
 
 @dataclass(frozen=True)

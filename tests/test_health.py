@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import socket
 from pathlib import Path
 
@@ -74,6 +75,11 @@ def test_a_layout_change_marks_the_run_degraded(tmp_path: Path) -> None:
         "currency filled in 0% of listings vs 100% in recent runs"
     )
     assert "site layout changed?" in run_cli(tmp_path, "runs").stdout
+    rows = json.loads(run_cli(tmp_path, "runs", "--format", "json").stdout)
+    assert [row["run_id"] for row in rows] == [second.id, first.id]
+    for row, run in zip(rows, (second, first), strict=True):  # the crawl's last heartbeat
+        assert row["heartbeat_at"] == run.heartbeat_at.isoformat()
+        assert row["started_at"] <= row["heartbeat_at"] <= row["finished_at"]
 
 
 def test_item_field_counter_adds_its_counts_in_batches_and_on_flush() -> None:

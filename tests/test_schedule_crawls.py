@@ -1,14 +1,18 @@
 """Scheduled crawls for real, in child processes against the sandbox: a crawl-now request run by
-the scheduler, a crawl killed at its timeout, and a crawl child SIGKILLed mid-run (run marked
-interrupted, no half-written rows, the next run complete)."""
+the scheduler, a crawl killed at its timeout, a crawl child SIGKILLed mid-run (run marked
+interrupted, no half-written rows, the next run complete), and a crawl killed with nothing
+watching it (closed by the scheduler once its heartbeat stopped)."""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from threading import Thread
 from typing import Any
 
@@ -183,3 +187,62 @@ def test_sigkill_mid_run_leaves_an_interrupted_run_and_whole_rows(
         "listings_without_snapshot": 0,
         "hits_without_snapshot": 0,
     }
+
+
+def test_a_crawl_killed_with_nothing_watching_it_is_closed_by_the_scheduler(
+    sandbox: tuple[str, set[str]], sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`scrapy crawl` run by hand (no `thumbwatch crawl` around it to record how it ended), then
+    SIGKILLed: its run stays `running` until the scheduler finds its heartbeat stopped."""
+    url, _ = sandbox
+    database_url = get_settings().resolved_database_url
+    command = [sys.executable, "-m", "scrapy", "crawl", "sandbox_bazaar"]
+    for name, value in bazaar(url).items():
+        command += ["-a", f"{name}={value}"]
+    settings = {
+        "THUMBWATCH_DATABASE_URL": database_url,
+        "THUMBWATCH_HEARTBEAT": "0.3",
+        "DOWNLOAD_DELAY": "0.3",
+        "CONCURRENT_REQUESTS": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+
+        def beating() -> CrawlRun | None:
+            with sessions() as session:
+                run = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc())).first()
+            beat = run is not None and run.heartbeat_at is not None and run.heartbeat_at > run.started_at
+            return run if beat else None
+
+        first = wait_for(beating, 120, "the crawl's heartbeat")
+        later = wait_for(
+            lambda: (run := beating()) is not None and run.heartbeat_at > first.heartbeat_at and run,
+            30,
+            "a second heartbeat",
+        )
+    finally:
+        child.kill()
+        child.wait()
+    assert later.status is RunStatus.RUNNING and later.pid == child.pid
+
+    digests: list[int] = []
+    monkeypatch.setattr("crawler.scheduling.service.after_crawl", digests.append)
+    config = ScheduleConfig(source="test", poll_interval=0.2, stale_run_minutes=1)
+    # Two minutes on: the scheduler's clock, not a wait.
+    service = SchedulerService(config, database_url, clock=lambda: datetime.now(UTC) + timedelta(minutes=2))
+    service.start()
+    try:
+        wait_for(lambda: digests, 30, "the stale run's alert digest")
+    finally:
+        service.stop()
+    assert digests == [later.id]
+    with sessions() as session:
+        run = session.get(CrawlRun, later.id)
+        assert run is not None and run.status is RunStatus.INTERRUPTED and run.finished_at is not None
+        assert run.error is not None and run.error.startswith(
+            f"no heartbeat since {later.heartbeat_at.isoformat(timespec='seconds')}: the crawl process ended"
+        )

@@ -69,6 +69,7 @@ class ScheduleConfig:
     misfire_grace_time: int = 12 * 3600
     catch_up_window: int = 3600
     poll_interval: float = 10.0
+    stale_run_minutes: float = 30.0
     max_concurrent_crawls: int = 2
     crawl_timeout: float | None = 6 * 3600  # for "crawl now" requests; each job has its own
     jobs: tuple[JobSpec, ...] = ()
@@ -91,6 +92,7 @@ class _SchedulerSection(_Strict):
     misfire_grace_time: int = Field(default=12 * 3600, ge=1)
     catch_up_window: int = Field(default=3600, ge=0)
     poll_interval: float = Field(default=10.0, gt=0, le=3600)
+    stale_run_minutes: float = Field(default=30.0, ge=1)
     max_concurrent_crawls: int = Field(default=2, ge=1, le=16)
     crawl_timeout: float | None = Field(default=6 * 3600, gt=0)
 
@@ -244,6 +246,7 @@ def load_schedule_config(path: Path | None, check_spiders: bool = True) -> Sched
         misfire_grace_time=section.misfire_grace_time,
         catch_up_window=section.catch_up_window,
         poll_interval=section.poll_interval,
+        stale_run_minutes=section.stale_run_minutes,
         max_concurrent_crawls=section.max_concurrent_crawls,
         crawl_timeout=section.crawl_timeout,
         jobs=tuple(jobs),

@@ -5,8 +5,10 @@ store between running schedulers without running jobs twice. Starting it syncs t
 jobs into the store (an unchanged job keeps its stored next run time and paused state, so a
 restart neither loses nor repeats runs), spreads missed runs over the catch-up window, marks
 requests left ``running`` by a previous process as failed, then runs jobs and polls the
-``crawl_requests`` queue. Jobs added from the command line (``schedule add``) live in the store
-only and survive restarts; jobs dropped from the configuration file are removed.
+``crawl_requests`` queue. At start and at every poll it closes the crawl runs whose process
+died without closing them (`close_stale_runs`) and sends their alert digests. Jobs added from
+the command line (``schedule add``) live in the store only and survive restarts; jobs dropped
+from the configuration file are removed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any, cast
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -30,10 +32,17 @@ from sqlalchemy import Connection, CursorResult, Engine, Result, select, text, u
 
 from crawler.scheduling.catchup import apply_catch_up
 from crawler.scheduling.config import JobSpec, ScheduleConfig
-from crawler.scheduling.jobs import run_crawl_request, run_followup_job, run_scheduled_crawl, spider_busy
+from crawler.scheduling.jobs import (
+    after_crawl,
+    run_crawl_request,
+    run_followup_job,
+    run_scheduled_crawl,
+    spider_busy,
+)
 from crawler.scheduling.requests import FAILED, QUEUED, RUNNING
 from storage.db import session_factory, upgrade_database
 from storage.models import CrawlRequest, utcnow
+from storage.repository import close_stale_runs
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +218,7 @@ class SchedulerService:
                 self.scheduler, self.clock(), self.config.catch_up_window, self.config.misfire_grace_time
             )
             self._fail_orphaned_requests()
+            self.close_stale_runs()
             self.scheduler.resume()
         except BaseException:
             if self.scheduler.running:
@@ -234,6 +244,20 @@ class SchedulerService:
             )
         if orphaned:
             logger.warning("%d crawl request(s) left running by a previous scheduler marked failed", orphaned)
+
+    def close_stale_runs(self) -> list[int]:
+        """Close the crawl runs whose process died without closing them (no heartbeat for the
+        configuration's `stale_run_minutes`) as interrupted, and send each one's alert digest, as
+        after any crawl; their ids."""
+        stale_after = timedelta(minutes=self.config.stale_run_minutes)
+        with self.sessions.begin() as session:
+            closed = close_stale_runs(session, stale_after, now=self.clock())
+        for run_id in closed:
+            logger.warning("crawl run %s had no heartbeat for %s: closed as interrupted", run_id, stale_after)
+            self.scheduler.add_job(
+                after_crawl, args=(run_id,), id=f"stale-run:{run_id}", jobstore=REQUEST_STORE
+            )
+        return closed
 
     def poll_requests(self) -> list[int]:
         """Claim the queued crawl requests whose spider is idle and start them; their ids."""
@@ -274,6 +298,7 @@ class SchedulerService:
         while not stop.is_set():
             try:
                 self.poll_requests()
+                self.close_stale_runs()
             except Exception:  # a busy or unreachable database: try again at the next poll
                 logger.exception("polling crawl requests failed")
             self.scheduler.wakeup()
