@@ -14,11 +14,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from review.workflow import Role
@@ -200,10 +201,25 @@ def open_session(
     return token
 
 
-def resume_session(
+# How old a session's `last_seen` may get before a request records it again: the idle timeout
+# is kept to within this, and most page views write nothing (a write takes SQLite's write lock,
+# which crawl processes wait for).
+LAST_SEEN_GRANULARITY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """What a cookie token is worth now (`check_session`), and what must be written about it."""
+
+    user: SessionUser | None  # None: no live session (unknown, expired, idle too long, disabled)
+    session_id: int | None  # the session's row, when there is one
+    write: Literal["none", "touch", "end"]  # record the visit / delete the dead session / nothing
+
+
+def check_session(
     session: Session, token: str, secret_key: bytes, policy: LoginPolicy, now: datetime | None = None
-) -> SessionUser | None:
-    """The user behind a cookie token, or None when unknown, expired, idle too long or disabled."""
+) -> SessionCheck:
+    """Read what `token` is worth; writes nothing (see `record_session_check`)."""
     now = now or utcnow()
     row = session.execute(
         select(WebSession, User)
@@ -211,13 +227,35 @@ def resume_session(
         .where(WebSession.token_hash == _token_digest(secret_key, token))
     ).first()
     if row is None:
-        return None
+        return SessionCheck(None, None, "none")
     web_session, user = row
     if user.disabled or web_session.expires_at <= now or web_session.last_seen + policy.idle_timeout <= now:
-        session.delete(web_session)
-        return None
-    web_session.last_seen = now
-    return SessionUser(user.id, user.name, Role(user.role), web_session.csrf_token, web_session.id)
+        return SessionCheck(None, web_session.id, "end")
+    live = SessionUser(user.id, user.name, Role(user.role), web_session.csrf_token, web_session.id)
+    recent = now - web_session.last_seen < LAST_SEEN_GRANULARITY
+    return SessionCheck(live, web_session.id, "none" if recent else "touch")
+
+
+def record_session_check(session: Session, check: SessionCheck, now: datetime | None = None) -> None:
+    """Write what `check` found: the visit of a live session, or the end of a dead one."""
+    if check.session_id is None:
+        return
+    if check.write == "touch":
+        seen = update(WebSession).where(WebSession.id == check.session_id).values(last_seen=now or utcnow())
+        session.execute(seen)
+    elif check.write == "end":
+        close_session(session, check.session_id)
+
+
+def resume_session(
+    session: Session, token: str, secret_key: bytes, policy: LoginPolicy, now: datetime | None = None
+) -> SessionUser | None:
+    """The user behind a cookie token, or None when unknown, expired, idle too long or disabled;
+    `check_session` and `record_session_check` in one session."""
+    now = now or utcnow()
+    check = check_session(session, token, secret_key, policy, now)
+    record_session_check(session, check, now)
+    return check.user
 
 
 def close_session(session: Session, session_id: int) -> None:

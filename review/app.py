@@ -4,7 +4,9 @@ Every route but the login page and static files sits behind `current_user`; ever
 checks the session's CSRF token. Status changes go through `review.workflow`, so the app can
 do nothing the workflow would refuse. Listing text is untrusted: templates autoescape, captured
 pages are only ever served as downloads, and a strict Content-Security-Policy allows no inline
-script. The app never starts a crawl or a scheduler.
+script. The app never starts a crawl or a scheduler. GET routes read in read-only sessions
+(`storage.db.read_session`) and `current_user` writes only when a session must be recorded or
+ended, in a unit of work of its own.
 """
 
 # No `from __future__ import annotations`: FastAPI resolves these routes' annotations, which
@@ -29,14 +31,16 @@ from review.accounts import (
     LoginPolicy,
     SessionUser,
     authenticate,
+    check_session,
     close_session,
     csrf_valid,
     load_secret_key,
     open_session,
-    resume_session,
+    record_session_check,
 )
 from review.workflow import Role
-from storage.db import session_factory, upgrade_database
+from storage.db import read_session, session_factory, upgrade_database
+from storage.models import utcnow
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -103,18 +107,30 @@ def create_app(settings: ThumbwatchSettings | None = None) -> FastAPI:
             request, "error.html", {"user": None, "message": str(exc)}, status_code=403
         )
 
-    def db() -> Iterator[Session]:
-        with sessions() as session:
-            yield session
+    def db(request: Request) -> Iterator[Session]:
+        # A page view only reads: on SQLite its transaction takes no write lock, so crawls
+        # storing listings meanwhile never wait for a reviewer (nor the reviewer for them).
+        if request.method in ("GET", "HEAD"):
+            with read_session(sessions) as session:
+                yield session
+        else:
+            with sessions() as session:
+                yield session
 
-    def current_user(request: Request, session: Annotated[Session, Depends(db)]) -> SessionUser:
+    def current_user(request: Request) -> SessionUser:
         token = request.cookies.get(SESSION_COOKIE)
-        user = resume_session(session, token, secret_key, policy) if token else None
-        session.commit()
-        if user is None:
+        if not token:
             raise LoginRequired()
-        request.state.user = user
-        return user
+        now = utcnow()
+        with read_session(sessions) as reader:
+            check = check_session(reader, token, secret_key, policy, now)
+        if check.write != "none":  # at most once a minute per live session
+            with sessions.begin() as writer:
+                record_session_check(writer, check, now)
+        if check.user is None:
+            raise LoginRequired()
+        request.state.user = check.user
+        return check.user
 
     public = APIRouter()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,10 +18,19 @@ from sqlalchemy import select
 from evidence.store import evidence_store
 from evidence.verify import verify_package
 from matching.evaluation import read_labels
-from review.accounts import AccountError, LoginPolicy, authenticate, enrol_totp, open_session, resume_session
+from review.accounts import (
+    AccountError,
+    LoginPolicy,
+    authenticate,
+    check_session,
+    enrol_totp,
+    open_session,
+    record_session_check,
+    resume_session,
+)
 from review.workflow import Role
 from storage.images import ImageRecord, upsert_listing_images
-from storage.models import Listing, LoginAttempt, Referral, ReviewStatus, User
+from storage.models import Listing, LoginAttempt, Referral, ReviewStatus, User, WebSession
 from tests.factories import T0, captured_listing, stored_listing, tiny_png
 from tests.review_support import PASSWORD, Console, csrf_of, login, make_console
 
@@ -217,6 +228,55 @@ def test_sessions_expire_when_idle_or_too_old(console: Console) -> None:
                 resume_session(session, token, key, policy, now=T0 + timedelta(minutes=minutes)) is not None
             )
         assert resume_session(session, token, key, policy, now=T0 + timedelta(hours=8)) is None
+
+
+def test_a_session_records_a_visit_at_most_once_a_minute(console: Console) -> None:
+    policy = LoginPolicy(idle_timeout=timedelta(minutes=60))
+    key = b"k" * 32
+    with console.sessions.begin() as session:
+        user = session.scalars(select(User).where(User.name == "ana")).one()
+        token = open_session(session, user, key, policy, now=T0)
+    with console.sessions() as session:
+        assert check_session(session, token, key, policy, now=T0 + timedelta(seconds=59)).write == "none"
+        later = check_session(session, token, key, policy, now=T0 + timedelta(seconds=61))
+        assert later.write == "touch" and later.user is not None and later.user.name == "ana"
+        dead = check_session(session, token, key, policy, now=T0 + timedelta(minutes=60))
+        assert (dead.user, dead.write) == (None, "end")
+        assert check_session(session, "no such token", key, policy, now=T0).write == "none"
+    with console.sessions.begin() as session:
+        record_session_check(session, later, now=T0 + timedelta(seconds=61))
+    with console.sessions() as session:
+        seen = session.scalars(select(WebSession.last_seen).where(WebSession.id == later.session_id)).one()
+        assert seen == T0 + timedelta(seconds=61)
+        # Idle time counts from the recorded visit: alive 59 minutes after it, not 60.
+        assert check_session(session, token, key, policy, now=T0 + timedelta(minutes=60)).user is not None
+        idle = T0 + timedelta(minutes=61, seconds=1)
+        assert check_session(session, token, key, policy, now=idle).user is None
+
+
+def test_page_views_take_no_write_lock(console: Console) -> None:
+    """While another process holds SQLite's write lock (a crawl storing a batch), a logged-in
+    reviewer's pages still load: they only read."""
+    client = console.login("ana")
+    listing_id = stored_listing(console.sessions).listing_id
+    database = console.sessions.kw["bind"].url.database
+    writer = sqlite3.connect(database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        results: list[int] = []
+
+        def browse() -> None:
+            for path in ("/queue", f"/listings/{listing_id}", "/runs", "/audit", "/referrals"):
+                results.append(client.get(path).status_code)
+
+        reader = threading.Thread(target=browse)
+        reader.start()
+        reader.join(10)
+        assert not reader.is_alive(), "a page view waited for the write lock"
+    finally:
+        writer.rollback()
+        writer.close()
+    assert results == [200] * 5
 
 
 def test_totp_second_factor(console: Console) -> None:
