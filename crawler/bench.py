@@ -252,6 +252,12 @@ def bench_rescore_cli(n: int, rounds: int = 3, progress: Callable[[str], Any] = 
     return timing | {"moved": len(json.loads(done.stdout)), "summary": done.stderr.strip().splitlines()[-1]}
 
 
+def _interpreter() -> str:
+    """The interpreter the venv was made from: builds differ in speed (Debian's is built with
+    profile-guided and link-time optimisation, a plain source build is not)."""
+    return str(getattr(sys, "_base_executable", None) or sys.executable)
+
+
 def machine_description() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -272,7 +278,7 @@ def machine_description() -> str:
 
     return (
         f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}, Scrapy {scrapy.__version__}, "
+        f"Python {platform.python_version()} ({_interpreter()}), Scrapy {scrapy.__version__}, "
         f"SQLAlchemy {sqlalchemy.__version__}"
     )
 
