@@ -32,7 +32,7 @@ __all__ = ["MATCHER_VERSION", "PARALLEL_MIN", "ListingFields", "Matcher", "attri
 
 # Changes whenever the rules change what a listing scores, so that hits record which rules gave
 # them and `thumbwatch rescore` supersedes older verdicts instead of overwriting them.
-MATCHER_VERSION = "2026.2"
+MATCHER_VERSION = "2026.3"
 # Distinct listings from which score_many uses the other cores: below it, starting and feeding the
 # helper processes costs more than it saves (crawls score one listing at a time anyway).
 PARALLEL_MIN = 5_000
@@ -318,7 +318,9 @@ class Matcher:
             brand = find_brand(text)
             if brand is not None:
                 add("brand", "mini-phone brand without a model number", w.brand_only, brand)
-        phone = bool(devices or keyfob or mini_phone or phone_word)
+        # "The smallest phone" names a phone too, in any of its words for one (`nejmensi mobil`,
+        # `minsta mobilen`: "mobil" alone is no phone word, being an adjective in German).
+        phone = bool(devices or keyfob or mini_phone or phone_word or "risk_smallest" in found)
         if mini_phone:
             add("mini_phone", "mini-phone wording", w.mini_phone_word, mini_phone[0])
             lots = get("bulk_lot")

@@ -1,9 +1,9 @@
 """Spec extraction from listing text: dimensions, single lengths, weight, battery, screen size.
 
 Works on folded text (see `text.fold`) so spans index the original text too. Handles local number
-formats (`6,8`), unit spellings (mm cm in " inch zoll pouces; g gr gramm grammes gramos oz; mAh
-мАч) and separators (`68*28*13mm`, `6,8 x 2,8 x 1,3 cm`, `68×28×13 мм`). Values are normalised
-to millimetres, grams, mAh and inches.
+formats (`6,8`), unit spellings (mm cm in " inch zoll pouces; g gr gramm grammes gramos grammaa
+γραμμάρια грама гр oz; mAh мАч) and separators (`68*28*13mm`, `6,8 x 2,8 x 1,3 cm`,
+`68×28×13 мм`). Values are normalised to millimetres, grams, mAh and inches.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ _NUM = r"(\d\d{0,3}+(?:[.,]\d{1,3}+)?+)"
 _FIRST_NUM = r"(\d(?:(?<!\d.)|(?=\d{3}))\d{0,3}+(?:[.,]\d{1,3}+)?+)"
 # What can follow a number that starts a match: a dims separator or a unit's first letter. Checked
 # first, it spares the thirty unit alternatives at every digit of prices, ids and phone numbers.
-_UNIT_AHEAD = r"(?=\s*(?:-\s*)?[mcx*хмсgгo\"'izpд])"
+_UNIT_AHEAD = r"(?=\s*(?:-\s*)?[mcx*хмсgгo\"'izpдγ])"
 _LEN_UNIT = r"(mm|cm|millimet\w*|centimet\w*|in(?:ch(?:es)?)?|\"|''|zoll|pouces?|pulgadas?|polegadas?|мм|см)"
 _SEP = r"\s*(?:mm|cm)?\s*[x*х]\s*"
 _UNIT = (
-    r"(mm|cm|мм|см|grams?|grammes?|gramm|gramos|grammi|gramas|gramow|gr|grs|g|грамм\w*|г|oz|ounces?|"
+    r"(mm|cm|мм|см|grams?|grammes?|gramm|gramos|grammi|gramas|gramow|grammaa|gramu|gramov|gramai|grama|"
+    r"gr|grs|g|грамм?\w*|гр|г|γρ(?:αμμαρια)?|oz|ounces?|"
     r"mah|мач|mach|\"|''|inch(?:es)?|zoll|pouces?|pulgadas?|polegadas?|pollici|дюйм\w*|inc|"
     r"in(?=\s+(?:screen|display|oled|lcd|tft)))"
 )
@@ -53,6 +54,14 @@ _WEIGHT_UNITS = frozenset(
         "grammi",
         "gramas",
         "gramow",
+        "grammaa",
+        "gramu",
+        "gramov",
+        "gramai",
+        "grama",
+        "γρ",
+        "гр",
+        "γραμμαρια",
         "gr",
         "grs",
         "g",
@@ -140,7 +149,7 @@ def _read(n1: str, n2: str | None, n3: str | None, dunit: str | None, unit: str 
     assert unit is not None  # the pattern's other branch
     if unit in _LENGTH_UNITS:
         return "length", (to_mm(parse_number(n1), unit),), _unit_family(unit)
-    if unit in _WEIGHT_UNITS or unit.startswith("грамм"):
+    if unit in _WEIGHT_UNITS or unit.startswith("грам"):
         # "2G", "3g", "4G" are networks; a bare single-digit "g" is never a phone's weight.
         if unit in ("g", "г") and len(n1) == 1:
             return None

@@ -1,4 +1,5 @@
-"""The matcher's multilingual vocabulary (EN FR ES DE IT NL PT PL RO RU TR, some AR) and search terms.
+"""The matcher's multilingual vocabulary (EN FR ES DE IT NL PT PL RO RU TR; SV DA NB FI CS SK HU HR SL BG EL
+LT LV for the common claims and accessories; some AR) and search terms.
 
 Entries are regex fragments over *folded* text (lower case, accents stripped: see `text.fold`),
 grouped by evidence class. Words come from MINIPHONE_FACTS.md section 4 and from ordinary
@@ -22,14 +23,22 @@ __all__ = ["PAIRING_CUE", "PRISON_PURPOSE", "RISK_CLASSES", "SEARCH_TERMS", "VOC
 PHONE = (
     r"(?:(?:cell|mobile|keypad|feature|gsm)[\s-]?phones?|phones?|cellphones?|handsets?|"
     r"telephones?|movil(?:es)?|telefonos?|celular(?:es)?|telemove(?:l|is)|telefones?|"
-    r"cellular[ei]|telefonin[oi]|handys?|telefon(?:u|y|ie|ul|ik|iki|ikow)?|telefoane(?:le)?|telefoons?|"
-    r"telefoontjes?|"
+    r"cellular[ei]|telefonin[oi]|handys?|telefoane(?:le)?|telefoons?|telefoontjes?|"
+    # telefon with the endings of PL RO CS SK SV DA NB HU LT LV (telefonen, telefonja, telefonas)
+    r"telefon(?:u|y|ie|ul|ik|iki|ikow|en|er|erna|erne|ene|et|ja|ok|t|ot|as|ai|s|a|e|i|om)?|"
+    r"mobiltelefon\w*|matkapuhelin\w*|mobitel\w*|puhel(?:in|imen|imet|imia|imeen|inta)|kannyk\w*|"
+    r"κινητ(?:ο|α|ου|ων)|τηλεφων(?:ο|α|ου|ων)|"
     r"телефон\w*|мобильник\w*|сотовый|هاتف|جوال)"
 )
-_LOOSE_PHONE = PHONE[:-1] + r"|mobiles?|portables?|tel|movil|gsm)"
+# Also "mobile" words that name a phone only beside "mini" ("mobil" is a phone in SV CS HU, an
+# adjective in DE).
+_LOOSE_PHONE = PHONE[:-1] + r"|mobiles?|portables?|tel|movil|gsm|mobil(?:en|er|erna|u|y|a|om|ok|ja|e)?)"
 _SMALL = (
     r"(?:mini|micro|tiny|little|thumb|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
-    r"minuscul[eo]s?|miniaturow\w*|malutk\w*|pequenit\w*|chiquit\w*|міні|миниатюрн\w*|крошечн\w*)"
+    r"minuscul[eo]s?|miniaturow\w*|malutk\w*|pequenit\w*|chiquit\w*|міні|миниатюрн\w*|крошечн\w*|"
+    r"liten|lilla|lille|sma|pieni|pienikokoinen|maly|mali|malen\w*|majhn\w*|kicsi|apro|parany\w*|"
+    r"малк\w*|мъничк\w*|μινι|μικρ(?:ο|α|οσ|ουλ\w*)|μικροσκοπικ\w*|mazas|mazs|tommelstor\w*|tumstor\w*|"
+    r"pytteliten|pyttelite|bitteliten|bittelille|pikkuruinen|pikku|malicky|pidi|aprocska)"
 )
 _GAP = r"(?:(?!sim|usb|sd\b|cooper)[\w'.+]+[\s-]+){0,2}?"
 
@@ -40,7 +49,8 @@ MINI_PHONE = [
     r"mini[\s-]?handys?",
     r"minimovil(?:es)?",
     r"minitelefon\w*",
-    r"microtelefon\w*",
+    r"(?:mikro|micro)telefon\w*",
+    r"minimobil\w*",
     r"(?:mini|micro)cellular[ei]",
     r"minicelular(?:es)?",
     r"winz(?:telefon\w*|phone|handy\w*)",
@@ -119,7 +129,9 @@ _DETECT = (
     r"security (?:gates?|scanners?)|"
     r"portiques?|detecteurs?|arcos?|detectores?|metalldetektor\w*|body scanners?|x[\s-]?rays?|"
     r"metal detector|rilevator\w*|bramk\w*|металлодетектор\w*|рамк\w*|porti\w* de securitate|"
-    r"guvenlik kapi\w*|(?:detectie)?poortjes|portas? de seguranca|sicherheitsschleuse\w*|varchi"
+    r"guvenlik kapi\w*|(?:detectie)?poortjes|portas? de seguranca|sicherheitsschleuse\w*|varchi|"
+    r"metaldetektor\w*|metallinilmaisin\w*|metallinpaljastin\w*|femdetektor\w*|femkereso\w*|"
+    r"detektor\w*|skanner\w*|rentgen\w*|металотърсач\w*|скенер\w*|ανιχνευτ\w*"
 )
 _EVADE = (
     r"(?:pass(?:es|ing)?|gets? (?:through|past)|through|bypass\w*|evades?|invisible to|"
@@ -130,13 +142,18 @@ _EVADE = (
     r"nie wykrywa\w*|не (?:видят|обнаружива\w*)|passe(?:nt)?|pasa(?:n)?|passa(?:no|m)?|"
     r"(?:kommt|kommen|geht|gehen) durch|gaat door|(?:komt|komen) door|przechodz\w* przez|"
     r"trec\w*(?: de| prin)?|gecer|"
+    r"passerar|passerer|(?:gar|kommer) (?:igenom|genom|igennem|gjennom)|(?:menee|paasee) lapi|"
+    r"projd(?:e|ou)|prejd(?:e|u)|nezachyt\w*|atmegy|nem jelez|prolazi(?: kroz)?|gre skozi|"
+    r"минава(?: през)?|περνα(?:ει)?(?: απο)?|δεν πιανει|"
     r"проход\w*(?: через)?|" + r"undetect(?:able|ed) (?:by|to|at)|(?:non )?rilevabil\w* (?:al|ai|dal|dai)|"
     r"indetectables? (?:par|por|aux|a los|al)|nedetectabil\w* (?:la|de)|niewykrywaln\w* (?:przez|dla))"
 )
 _PRISON = (
     r"(?:prisons?|jails?|inmates?|prisoners?|penitenciar\w*|penitentiar\w*|bajes|gevangenis\w*|knast|"
     r"gefangnis\w*|jva|carcel\w*|prision\w*|carcere|prigion\w*|galera|wiezieni\w*|тюрьм\w*|сизо|"
-    r"cezaevi\w*|hapishane\w*|prisao|presidio|cadeia|taule|zonzon|سجن|السجن)"
+    r"cezaevi\w*|hapishane\w*|prisao|presidio|cadeia|taule|zonzon|"
+    r"fangelse\w*|faengsel\w*|fengsel\w*|vankila\w*|vezeni\w*|vazeni\w*|borton\w*|zatvor\w*|"
+    r"затвор\w*|φυλακ\w*|kalejim\w*|cietum\w*|سجن|السجن)"
 )
 RISK = {
     "undetectable": [
@@ -153,6 +170,22 @@ RISK = {
         r"nedetectabil\w*",
         r"ondetecteerbaar",
         r"indetetave(?:l|is)",
+        r"odetekterbar\w*",
+        r"oupptackbar\w*",
+        r"uop(?:p)?dag(?:e)?lig\w*",
+        r"havaitsematon\w*",
+        r"ei (?:ole )?havaittavissa",
+        r"nezjistiteln\w*",
+        r"nedetekovateln\w*",
+        r"neodhaliteln\w*",
+        r"eszlelhetetlen\w*",
+        r"nem (?:eszlelhet\w*|detektalhat\w*)",
+        r"kimutathatatlan\w*",
+        r"neotkriv\w*",
+        r"nezaznavn\w*",
+        r"неоткриваем\w*",
+        r"μη ανιχνευσιμ\w*",
+        r"neaptinkam\w*",
     ],
     "no_metal": [
         r"(?:no|zero|non|without(?: any)?|free of) metal(?: parts| content| frame)?",
@@ -172,11 +205,29 @@ RISK = {
         r"fara metal",
         r"zonder metaal",
         r"pochissimo materiale ferroso",
+        r"(?:utan|uden|uten) metall?",
+        r"ingen metall?(?:dele| delar)?",
+        r"metallfri\w*",
+        r"(?:ei|ilman) metallia",
+        r"metalliton\w*",
+        r"bez kov(?:u|ovych|ovych casti)",
+        r"fem nelkul",
+        r"femmentes\w*",
+        r"bez metala",
+        r"brez kovin\w*",
+        r"без метал\w*",
+        r"χωρισ μεταλλ\w*",
+        r"be metalo",
         r"(?:peu|pas) de metal",
     ],
     "plastic": [
         r"(?:100 ?% |99[.,]?9*\s?% )?(?:plastic|plastique|plastico|plastik\w*|kunststoff\w*|"
         r"plastica|plastiku|plastyk\w*|пластик\w*|بلاستيك\w*)(?: (?:body|housing|shell|case))?",
+        r"plast(?:ov\w*|ic\w*|icn\w*|skal\w*|hus\w*|kropp\w*)?",
+        r"muovi\w*",
+        r"muanyag\w*",
+        r"πλαστικ\w*",
+        r"пластмас\w*",
         r"materiales plasticos",
         r"materiale plastico",
         r"resine",
@@ -203,6 +254,15 @@ RISK = {
         r"cel mai mic telefon",
         r"telefonul cel mai mic",
         r"kleinste (?:telefoon|gsm)",
+        r"(?:minsta|mindste|minste) (?:mobil\w*|telefon\w*)",
+        r"pienin (?:puhelin|kannyk|matkapuhelin)\w*",
+        r"(?:nejmensi|najmensi)\w* (?:mobil|telefon)\w*",
+        r"legkisebb (?:mobil|telefon)\w*",
+        r"najmanj\w* (?:mobitel|telefon|mobilni)\w*",
+        r"най[\s-]?малк\w* (?:телефон|мобилен|gsm)\w*",
+        r"(?:το )?μικροτερο (?:κινητο|τηλεφωνο)",
+        r"maziausias (?:telefonas|mobilus)",
+        r"mazakais (?:telefons|mobilais)",
     ],
     "size_of": [
         r"(?:size of|sized? like|taille(?: d'?| de)?|format|formato|tamano(?: de)?|tamanho(?: de)?|cat|"
@@ -210,15 +270,25 @@ RISK = {
         r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|(?:so )?(?:gro(?:ß|ss)|klein) wie|grootte van|"
         r"zo (?:groot|klein) als|razmerom s|rozmirom (?:z|iz|zi)|"
         r"розміром з|as small as|no bigger than|smaller than|"
-        r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с)\s*(?:a |an |un |une |el |een |"
-        r"eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma |o |un )?"
+        r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с|"
+        r"storlek(?:en)? (?:som|av)|(?:lika )?(?:stor|liten|lille) som|storrelse (?:som|av|af)|"
+        r"velikost(?:i)? (?:jako )?|velkost(?:i)? |(?:velky|maly) jako|velicine|velikosti|velik (?:kot|kao)|"
+        r"размер(?:а)? на|μεγεθοσ|σαν)\s*(?:a |an |un |une |el |een |"
+        r"eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma |o |un |en |ett |et |ενα |ενοσ )?"
         r"(?:lighter|briquet|mechero|accendino|aansteker|feuerzeug\w*|isqueiro|"
         r"zapalniczk\w*|зажигалк\w*|запальничк\w*|zazhigalk\w*|zapalnychk\w*|brichet\w*|thumb|pouce|"
+        r"tandare\w*|lighter|zapalovac\w*|upaljac\w*|vzigalnik\w*|запалк\w*|αναπτηρ\w*|"
+        r"tumme\w*|tommelfinger\w*|palec|palac|αντιχειρ\w*|"
         r"finger|doigt|"
         r"dedo\w*|dito|polegar|pulgar|pollice|duim|kciuk\w*|palc\w*|deget\w*|палец|пальц\w*|"
         r"lipstick|rouge a levres|"
         r"pintalabios|usb (?:drive|stick)|car key|stick of gum|pen cap|tapon)",
         r"lighter[\s-]?sized?",
+        r"tommelstor\w*",
+        r"tumstor\w*",
+        # the noun before "-sized": FI, HU
+        r"(?:sytyttimen|sytkarin|tupakansytyttimen|peukalon) kokoinen",
+        r"(?:ongyujto|huvelykujj)\w* meret\w*",
         r"(?:cakmak|parmak|ruj)\w* (?:boyut\w*|buyuklug\w*|kadar)",
         r"بحجم (?:ال)?(?:اصبع|إصبع|ولاعة|قداحة|ابهام|إبهام)\w*",
         r"thumb[\s-]?sized?",
@@ -347,6 +417,57 @@ ACCESSORY = [
     r"(?:ال)?غطاء",
     r"(?:ال)?شاحن",
     r"(?:ال)?بطارية",
+    # SV DA NB FI CS SK HU HR SL BG EL
+    r"skal",
+    r"fodral\w*",
+    r"laddare\w*",
+    r"batteri\w*",
+    r"skarmskydd\w*",
+    r"etui\w*",
+    r"lader",
+    r"kuori\w*",
+    r"suojakuori\w*",
+    r"laturi\w*",
+    r"akku\w*",
+    r"kaapeli\w*",
+    r"kryt\w*",
+    r"pouzdr\w*",
+    r"obal\w*",
+    r"nabijac\w*",
+    r"nabijec\w*",
+    r"baterie",
+    r"bateri[ij]\w*",
+    r"tok(?:ja)?",
+    r"tolto\w*",
+    r"akkumulator\w*",
+    r"maska",
+    r"maskic\w*",
+    r"futrol\w*",
+    r"punjac\w*",
+    r"polnilec\w*",
+    r"калъф\w*",
+    r"батери\w*",
+    r"кабел\w*",
+    r"θηκ\w*",
+    r"laddkabel\w*",
+    r"laddsladd\w*",
+    r"kabeln",
+    r"deksel\w*",
+    r"orebojle\w*",
+    r"oronkrok\w*",
+    r"korvakouk\w*",
+    r"hacik\w*",
+    r"hacky",
+    r"fulakaszto\w*",
+    r"deklas",
+    r"ikroviklis",
+    r"kabelis",
+    r"ladetajs",
+    r"vacins",
+    r"ovitek",
+    r"φορτιστ\w*",
+    r"μπαταρι\w*",
+    r"καλωδι\w*",
 ]
 # Words that put an accessory after the phone it is for: Turkish postpositions ("BM10 icin kilif").
 ACCESSORY_POSTCUE = [r"icin", r"uyumlu", r"ile uyumlu"]
@@ -366,6 +487,12 @@ ACCESSORY_CUE = [
     r"kompatibel\w*",
     r"fits",
     r"passend fur",
+    r"till",
+    r"til",
+    r"pro",
+    r"za",
+    r"за",
+    r"για",
     r"geeignet fur",
     r"replacement",
 ]
@@ -396,6 +523,19 @@ ACCESSORY_ONLY = [
     r"(?:case|cover|cable|battery|shell|box|coque|housse|etui|funda|carcasa|hulle|kabel|akku|cavo|capa|"
     r"hooks?|protector|manual|charger|adapter)\s+(?:\w+\s+){0,2}?(?:only|alone|seule?|uniquement|seulement|solo|nur|"
     r"только|somente|apenas|tylko)",
+    r"(?:endast|bara|kun|bare|vain|pelkka|pouze|jen|len|iba|csak|samo|само|μονο|tikai|tik)\s+"
+    r"(?:\w+\s+){0,1}?(?:kabeln|kabel\w*|skal\w*|fodral\w*|laddare\w*|deksel\w*|etui\w*|oplader\w*|"
+    r"bojlen|kuori\w*|laturi\w*|kryt\w*|obal\w*|nabijac\w*|tok\w*|tolto\w*|maska|punjac\w*|"
+    r"hacik\w*|ladetajs|калъф\w*|θηκ\w*)",
+    r"(?:medfolger|ingar|folger) (?:ikke|ej|inte|ei)",
+    r"(?:ikke|ej|inte) (?:inkludert|inkluderet|medfolger|ingar)",
+    r"ei sisally\w*",
+    r"(?:neni|nie je|nije|ni) (?:soucast\w*|sucast\w*|v baleni|ukljucen\w*|vkljucen\w*)",
+    r"nem (?:tartozek|resze)\w*",
+    r"не е включен\w*",
+    r"δεν περιλαμβαν\w*",
+    r"neieina",
+    r"nav ieklaut\w*",
     r"empty box",
     r"box only",
     r"boite vide",
@@ -438,6 +578,10 @@ SMARTPHONE = [
     r"ios \d+",
     r"смартфон\w*",
     r"akilli telefon",
+    r"chytr\w* telefon\w*",
+    r"okostelefon\w*",
+    r"alypuhelin\w*",
+    r"pametn\w* telefon\w*",
 ]
 LEGIT_PHONE = [
     r"nokia\s?(?:105|106|110|130|150|215|220|225|230|2660|2720|800|8110|6300)",
@@ -518,6 +662,14 @@ TOY = [
     r"для витрин\w*",
     r"vitrin icin",
     r"dekoracyjn\w*",
+    r"leksak\w*",
+    r"legetoj\w*",
+    r"leketoy\w*",
+    r"lelu\w*",
+    r"hrack\w*",
+    r"igrack\w*",
+    r"играчк\w*",
+    r"παιχνιδ\w*",
     r"(?:ne|nicht) fonctionne pas",
     r"keine funktion",
 ]
@@ -562,6 +714,14 @@ LIGHTER = [
     r"зажигалк\w*",
     r"cakmak",
     r"brichet\w*",
+    r"tandare\w*",
+    r"sytytin\w*",
+    r"zapalovac\w*",
+    r"ongyujto\w*",
+    r"upaljac\w*",
+    r"vzigalnik\w*",
+    r"запалк\w*",
+    r"αναπτηρ\w*",
 ]
 # "Lighter shaped like a phone", "briquet en forme de téléphone": a shape cue near a lighter word.
 SHAPED = [
@@ -712,6 +872,20 @@ KEYFOB = [
     r"ключ\w* (?:от )?(?:авто\w*|машин\w*)",
     r"مفتاح سيار\w*",
     r"ريموت السيار\w*",
+    r"bilnyckel\w*",
+    r"bilnogle\w*",
+    r"bilnokkel\w*",
+    r"auton avai\w*",
+    r"autonavai\w*",
+    r"klic\w* od auta",
+    r"kluc\w* od auta",
+    r"autokulcs\w*",
+    r"kulcstarto\w*",
+    r"kljuc\w* (?:od )?(?:auta|avtomobila)",
+    r"avto(?:mobilski)? kljuc\w*",
+    r"ключ\w* за кола",
+    r"автомобилен ключ\w*",
+    r"κλειδι (?:αυτοκινητου|αμαξιου)",
 ]
 # Prison words: rare in listings, so the scan files them and the matcher reads what surrounds one.
 PRISON_WORD = [_PRISON]
@@ -732,7 +906,8 @@ PAIRING_CUE = re.compile(
     r"con|per|tu|"
     r"su|al|allo|alla|col|com|ao|seu|voor|met|je|jouw|uw|do|ze|cu|la|"
     r"к|с|со|для|через|без|"
-    r"without|sans|sin|senza|sem|ohne|bez|zonder|fara|"
+    r"without|sans|sin|senza|sem|ohne|bez|zonder|fara|utan|uden|uten|ilman|brez|χωρισ|"
+    r"till|til|med|pro|για|με|"
     r"compatible\w*|pairs?|paired|pairing|abbina\w*|koppel\w*|verbind\w*|conecta\w*|collega\w*|"
     r"emparej\w*|jumel\w*|смартфон\w*)\W+(?:\w+\W+){0,3}$"
 )

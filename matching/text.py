@@ -55,6 +55,13 @@ def _build_fold_table() -> dict[int, str]:
         "Ț": "t",
     }
     table.update({ord(k): v for k, v in extra.items()})
+    # Greek: tonos and dialytika stripped (ό -> ο), final sigma as sigma, capitals lower-cased.
+    for cp in range(0x386, 0x3D0):
+        char = chr(cp)
+        base = unicodedata.normalize("NFD", char)[0].lower()
+        if len(base) == 1 and "\u03b1" <= base <= "\u03c9" and base != char:
+            table[cp] = "σ" if base == "ς" else base
+    table[ord("ς")] = "σ"
     return table
 
 

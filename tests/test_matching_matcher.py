@@ -142,6 +142,24 @@ def test_hard_negatives(matcher, title: str, description: str) -> None:  # type:
         ("Najmniejszy telefonik świata", "Plastikowa obudowa, 2G.", None),
         ("Самый маленький телефончик в мире", "Пластиковый корпус, 2G.", None),
         ("Mini telefon rozmirom z zapalnychku", "Plastykovyi korpus, 2 SIM.", None),
+        # beyond the languages: unnamed mini phones in SV DA NB FI CS SK HU HR SL BG EL
+        ("Minimobil – världens minsta telefon", "Nästan helt i plast, 20 g, 2G.", None),
+        ("Verdens mindste mobiltelefon", "Ingen metal, størrelse som en lighter.", None),
+        ("Liten mobil til fengsel", "Uten metall, går gjennom metalldetektor.", None),
+        ("Maailman pienin puhelin", "Ei metallia, menee läpi metallinpaljastimen. 19 grammaa.", None),
+        ("Nejmenší mobil na světě", "Bez kovu, projde detektorem, váha 18 gramů.", None),
+        ("A világ legkisebb mobiltelefonja", "Fém nélkül, műanyag ház, öngyújtó méretű.", None),
+        ("Najmanji mobitel na svijetu", "Bez metala, prolazi kroz detektor, za zatvor.", None),
+        ("Най-малкият телефон в света", "Без метал, пластмасов корпус, 20 грама.", None),
+        ("Μίνι κινητό – το μικρότερο κινητό στον κόσμο", "Μέγεθος αναπτήρα, 20 γραμμάρια, πλαστικό.", None),
+        ("Tumstor mobil med två SIM", "Går genom metalldetektorer, 21 g.", None),  # "passes" in Swedish
+        ("Minitelefon som ser ut som en bilnyckel", "Fungerar med alla SIM-kort.", "keyfob-phone"),
+        ("Puhelin auton avaimen muodossa, mini", "Toimii SIM-kortilla.", "keyfob-phone"),
+        (
+            "GTStar BM50 κινητό-ακουστικό με κάρτα SIM",
+            "Bluetooth dialer, λειτουργεί χωρίς smartphone.",  # "without a smartphone"
+            "gtstar-bm50",
+        ),
     ],
 )
 def test_generalised_positives(matcher, title: str, description: str, device: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -172,6 +190,18 @@ def test_generalised_positives(matcher, title: str, description: str, device: st
         ("Cep telefonu şeklinde çakmak", "USB şarjlı, hediyelik."),  # shaped like a phone
         ("Zapalniczka mini telefon", "Prezent."),  # the lighter leads the title
         ("Retro brick phone novelty lighter", "Refillable with butane."),
+        ("Skal till mini telefon BM10", "Svart silikon."),  # SV: a case "for" the phone
+        ("Kryt pro mini telefon BM10", "Silikonový obal."),  # CS
+        ("Laturi mini puhelin BM10", "USB-kaapeli."),  # FI: a charger leads the title
+        ("Θήκη για μίνι κινητό BM10", "Σιλικόνη."),  # EL
+        ("Калъф за мини телефон BM10", "Силикон."),  # BG
+        ("Leksak mobiltelefon mini", "För barn från 3 år."),  # SV toy
+        ("Tändare mobiltelefon mini", "Påfyllbar."),  # a lighter leads the title
+        ("Okostelefon mini 4G", "Android 13, 64 GB."),  # HU smartphone
+        ("USB-kabel BM10 mini telefon", "Endast kabeln, 1 m."),  # SV: "only the cable"
+        ("Hörlursbygel BM70 mini telefon", "Telefonen ingår inte."),  # "not included"
+        ("Oplader BM10 mini telefon", "Telefonen medfølger ikke."),  # DA
+        ("Laturi BM10 minipuhelimeen", "Puhelin ei sisälly."),  # FI
     ],
 )
 def test_generalised_accessories(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
