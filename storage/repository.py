@@ -497,19 +497,27 @@ def finish_crawl_run(
     )
 
 
-def close_stale_runs(session: Session, stale_after: timedelta, now: datetime | None = None) -> list[int]:
-    """Close as ``interrupted`` the runs still ``running`` whose last heartbeat (their start, for
-    a run without one) is older than `stale_after`: their crawl process ended without closing
-    them (killed with its parent, or its host stopped), so nothing else ever will. Returns the
-    ids closed here; a run closed meanwhile by its own process, or by another process doing the
-    same, is left as it is."""
-    now = now or datetime.now(UTC)
+def _stale_run(stale_after: timedelta, now: datetime) -> ColumnElement[bool]:
     last_sign = func.coalesce(CrawlRun.heartbeat_at, CrawlRun.started_at)
-    stale = (CrawlRun.status == RunStatus.RUNNING) & (last_sign < now - stale_after)
+    return (CrawlRun.status == RunStatus.RUNNING) & (last_sign < now - stale_after)
+
+
+def stale_runs(session: Session, stale_after: timedelta, now: datetime | None = None) -> list[Any]:
+    """The runs still ``running`` whose last heartbeat (their start, for a run without one) is
+    older than `stale_after`, as rows of `id`, `heartbeat_at` and `started_at`, by id."""
+    condition = _stale_run(stale_after, now or datetime.now(UTC))
+    columns = select(CrawlRun.id, CrawlRun.heartbeat_at, CrawlRun.started_at)
+    return list(session.execute(columns.where(condition).order_by(CrawlRun.id)))
+
+
+def close_stale_runs(session: Session, stale_after: timedelta, now: datetime | None = None) -> list[int]:
+    """Close the `stale_runs` as ``interrupted``: their crawl process ended without closing them
+    (killed with its parent, or its host stopped), so nothing else ever will. Returns the ids
+    closed here; a run closed meanwhile by its own process, or by another process doing the same,
+    is left as it is."""
+    now = now or datetime.now(UTC)
     closed = []
-    for run_id, heartbeat_at, started_at in session.execute(
-        select(CrawlRun.id, CrawlRun.heartbeat_at, CrawlRun.started_at).where(stale).order_by(CrawlRun.id)
-    ):
+    for run_id, heartbeat_at, started_at in stale_runs(session, stale_after, now):
         since = (heartbeat_at or started_at).isoformat(timespec="seconds")
         error = (
             f"no heartbeat since {since}: the crawl process ended without closing its run "
@@ -517,7 +525,7 @@ def close_stale_runs(session: Session, stale_after: timedelta, now: datetime | N
         )
         updated = session.execute(
             update(CrawlRun)
-            .where(CrawlRun.id == run_id, stale)
+            .where(CrawlRun.id == run_id, _stale_run(stale_after, now))
             .values(status=RunStatus.INTERRUPTED, error=error, finished_at=now)
         )
         if updated.rowcount:  # type: ignore[attr-defined]

@@ -4,6 +4,8 @@ database, missed runs coalesced and spread (injected clock), and the job command
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -171,3 +173,26 @@ def test_job_commands_add_pause_resume_remove(tmp_path: Path) -> None:
 
     unknown = run_cli(tmp_path, "schedule", "run-now", "nosuch")
     assert unknown.returncode == 2 and "unknown spider 'nosuch'" in unknown.stderr
+
+
+def test_a_poll_with_nothing_to_do_takes_no_write_lock(tmp_path: Path) -> None:
+    """The scheduler polls every few seconds: while a crawl holds SQLite's write lock, a poll that
+    finds no request and no stale run neither waits for it nor makes it wait."""
+    url = f"sqlite:///{tmp_path / 'poll.db'}"
+    service = SchedulerService(ScheduleConfig(source="test", jobs=()), url)
+    writer = sqlite3.connect(tmp_path / "poll.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        done: list[object] = []
+
+        def poll_once() -> None:
+            done.append((service.poll_requests(), service.close_stale_runs()))
+
+        poll = threading.Thread(target=poll_once)
+        poll.start()
+        poll.join(10)
+        assert not poll.is_alive(), "the poll waited for the write lock"
+    finally:
+        writer.rollback()
+        writer.close()
+    assert done == [([], [])]

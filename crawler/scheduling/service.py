@@ -40,9 +40,9 @@ from crawler.scheduling.jobs import (
     spider_busy,
 )
 from crawler.scheduling.requests import FAILED, QUEUED, RUNNING
-from storage.db import session_factory, upgrade_database
+from storage.db import read_session, session_factory, upgrade_database
 from storage.models import CrawlRequest, utcnow
-from storage.repository import close_stale_runs
+from storage.repository import close_stale_runs, stale_runs
 
 logger = logging.getLogger(__name__)
 
@@ -250,8 +250,12 @@ class SchedulerService:
         configuration's `stale_run_minutes`) as interrupted, and send each one's alert digest, as
         after any crawl; their ids."""
         stale_after = timedelta(minutes=self.config.stale_run_minutes)
+        now = self.clock()
+        with read_session(self.sessions) as session:  # most polls find none: no write lock then
+            if not stale_runs(session, stale_after, now):
+                return []
         with self.sessions.begin() as session:
-            closed = close_stale_runs(session, stale_after, now=self.clock())
+            closed = close_stale_runs(session, stale_after, now)
         for run_id in closed:
             logger.warning("crawl run %s had no heartbeat for %s: closed as interrupted", run_id, stale_after)
             self.scheduler.add_job(
@@ -263,12 +267,15 @@ class SchedulerService:
         """Claim the queued crawl requests whose spider is idle and start them; their ids."""
         claimed: list[int] = []
         claimed_spiders: set[str] = set()
-        with self.sessions.begin() as session:
+        with read_session(self.sessions) as session:  # most polls find none: no write lock then
             queued = session.execute(
                 select(CrawlRequest.id, CrawlRequest.spider)
                 .where(CrawlRequest.status == QUEUED)
                 .order_by(CrawlRequest.requested_at, CrawlRequest.id)
             ).all()
+        if all(spider_busy(spider) for _, spider in queued):
+            return claimed
+        with self.sessions.begin() as session:
             for request_id, spider in queued:
                 if spider in claimed_spiders or spider_busy(spider):
                     continue
