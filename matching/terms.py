@@ -417,8 +417,10 @@ ACCESSORY = [
     r"(?:ال)?غطاء",
     r"(?:ال)?شاحن",
     r"(?:ال)?بطارية",
-    # SV DA NB FI CS SK HU HR SL BG EL
-    r"skal",
+    # SV DA NB FI CS SK HU HR SL BG EL ("skal" alone is also the Danish and Norwegian "shall")
+    r"(?:mobil|silikon|telefon|plast)skal\w*",
+    r"skalet",
+    r"skal (?:till|for)",
     r"fodral\w*",
     r"laddare\w*",
     r"batteri\w*",

@@ -153,6 +153,7 @@ def test_hard_negatives(matcher, title: str, description: str) -> None:  # type:
         ("Най-малкият телефон в света", "Без метал, пластмасов корпус, 20 грама.", None),
         ("Μίνι κινητό – το μικρότερο κινητό στον κόσμο", "Μέγεθος αναπτήρα, 20 γραμμάρια, πλαστικό.", None),
         ("Tumstor mobil med två SIM", "Går genom metalldetektorer, 21 g.", None),  # "passes" in Swedish
+        ("Skal sælges: mini mobil BM10", "Næsten ny, 18 g.", "l8star-bm10"),  # DA "skal": shall, not a case
         ("Minitelefon som ser ut som en bilnyckel", "Fungerar med alla SIM-kort.", "keyfob-phone"),
         ("Puhelin auton avaimen muodossa, mini", "Toimii SIM-kortilla.", "keyfob-phone"),
         (
