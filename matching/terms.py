@@ -36,7 +36,7 @@ _LOOSE_PHONE = PHONE[:-1] + r"|mobiles?|portables?|tel|movil|gsm|mobil(?:en|er|e
 _SMALL = (
     r"(?:mini|micro|tiny|little|thumb|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
     r"minuscul[eo]s?|miniaturow\w*|malutk\w*|pequenit\w*|chiquit\w*|міні|миниатюрн\w*|крошечн\w*|"
-    r"liten|lilla|lille|sma|pieni|pienikokoinen|maly|mali|malen\w*|majhn\w*|kicsi|apro|parany\w*|"
+    r"liten|lilla|lille|pieni|pienikokoinen|maly|mali|malen\w*|majhn\w*|kicsi|apro|parany\w*|"
     r"малк\w*|мъничк\w*|μινι|μικρ(?:ο|α|οσ|ουλ\w*)|μικροσκοπικ\w*|mazas|mazs|tommelstor\w*|tumstor\w*|"
     r"pytteliten|pyttelite|bitteliten|bittelille|pikkuruinen|pikku|malicky|pidi|aprocska)"
 )
