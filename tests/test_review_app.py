@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from storage.images import ImageRecord, upsert_listing_images
 from storage.models import Listing, LoginAttempt, Referral, ReviewStatus, User, WebSession
 from tests.factories import T0, captured_listing, stored_listing, tiny_png
 from tests.review_support import PASSWORD, Console, csrf_of, login, make_console
+from tests.sqlite_lock import while_write_locked
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
@@ -260,23 +259,9 @@ def test_page_views_take_no_write_lock(console: Console) -> None:
     client = console.login("ana")
     listing_id = stored_listing(console.sessions).listing_id
     database = console.sessions.kw["bind"].url.database
-    writer = sqlite3.connect(database, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
-    try:
-        results: list[int] = []
-
-        def browse() -> None:
-            for path in ("/queue", f"/listings/{listing_id}", "/runs", "/audit", "/referrals"):
-                results.append(client.get(path).status_code)
-
-        reader = threading.Thread(target=browse)
-        reader.start()
-        reader.join(10)
-        assert not reader.is_alive(), "a page view waited for the write lock"
-    finally:
-        writer.rollback()
-        writer.close()
-    assert results == [200] * 5
+    pages = ("/queue", f"/listings/{listing_id}", "/runs", "/audit", "/referrals")
+    statuses = while_write_locked(database, lambda: [client.get(path).status_code for path in pages])
+    assert statuses == [200] * 5
 
 
 def test_totp_second_factor(console: Console) -> None:

@@ -4,8 +4,6 @@ database, missed runs coalesced and spread (injected clock), and the job command
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +22,7 @@ from crawler.scheduling.service import SchedulerBusyError, SchedulerService, pau
 from storage.db import session_factory, upgrade_database
 from storage.models import CrawlRun, RunStatus
 from tests.e2e_support import run_cli
+from tests.sqlite_lock import while_write_locked
 
 NOW = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)  # a Wednesday
 
@@ -180,19 +179,7 @@ def test_a_poll_with_nothing_to_do_takes_no_write_lock(tmp_path: Path) -> None:
     finds no request and no stale run neither waits for it nor makes it wait."""
     url = f"sqlite:///{tmp_path / 'poll.db'}"
     service = SchedulerService(ScheduleConfig(source="test", jobs=()), url)
-    writer = sqlite3.connect(tmp_path / "poll.db", isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
-    try:
-        done: list[object] = []
+    def poll() -> tuple[list[int], list[int]]:
+        return service.poll_requests(), service.close_stale_runs()
 
-        def poll_once() -> None:
-            done.append((service.poll_requests(), service.close_stale_runs()))
-
-        poll = threading.Thread(target=poll_once)
-        poll.start()
-        poll.join(10)
-        assert not poll.is_alive(), "the poll waited for the write lock"
-    finally:
-        writer.rollback()
-        writer.close()
-    assert done == [([], [])]
+    assert while_write_locked(tmp_path / "poll.db", poll) == ([], [])
