@@ -32,7 +32,7 @@ _LEN_UNIT = r"(mm|cm|millimet\w*|centimet\w*|in(?:ch(?:es)?)?|\"|''|zoll|pouces?
 _SEP = r"\s*(?:mm|cm)?\s*[x*х]\s*"
 _UNIT = (
     r"(mm|cm|мм|см|grams?|grammes?|gramm|gramos|grammi|gramas|gramow|grammaa|gramu|gramov|gramai|grama|"
-    r"gr|grs|g|грамм?\w*|гр|г|γρ(?:αμμαρια)?|oz|ounces?|"
+    r"gr|grs|g|грам\w*|гр|г|γρ(?:αμμαρια)?|oz|ounces?|"
     r"mah|мач|mach|\"|''|inch(?:es)?|zoll|pouces?|pulgadas?|polegadas?|pollici|дюйм\w*|inc|"
     r"in(?=\s+(?:screen|display|oled|lcd|tft)))"
 )

@@ -32,7 +32,7 @@ PHONE = (
 )
 # Also "mobile" words that name a phone only beside "mini" ("mobil" is a phone in SV CS HU, an
 # adjective in DE).
-_LOOSE_PHONE = PHONE[:-1] + r"|mobiles?|portables?|tel|movil|gsm|mobil(?:en|er|erna|u|y|a|om|ok|ja|e)?)"
+_LOOSE_PHONE = PHONE[:-1] + r"|mobiles?|portables?|tel|movil|gsm|mobil(?:en|er|erna|u|y|a|om|ok|ja)?)"
 _SMALL = (
     r"(?:mini|micro|tiny|little|thumb|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
     r"minuscul[eo]s?|miniaturow\w*|malutk\w*|pequenit\w*|chiquit\w*|міні|миниатюрн\w*|крошечн\w*|"

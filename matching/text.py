@@ -60,7 +60,7 @@ def _build_fold_table() -> dict[int, str]:
         char = chr(cp)
         base = unicodedata.normalize("NFD", char)[0].lower()
         if len(base) == 1 and "\u03b1" <= base <= "\u03c9" and base != char:
-            table[cp] = "σ" if base == "ς" else base
+            table[cp] = base
     table[ord("ς")] = "σ"
     return table
 
