@@ -32,7 +32,7 @@ __all__ = ["MATCHER_VERSION", "PARALLEL_MIN", "ListingFields", "Matcher", "attri
 
 # Changes whenever the rules change what a listing scores, so that hits record which rules gave
 # them and `thumbwatch rescore` supersedes older verdicts instead of overwriting them.
-MATCHER_VERSION = "2026.3"
+MATCHER_VERSION = "2026.4"
 # Distinct listings from which score_many uses the other cores: below it, starting and feeding the
 # helper processes costs more than it saves (crawls score one listing at a time anyway).
 PARALLEL_MIN = 5_000

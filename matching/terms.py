@@ -28,7 +28,7 @@ PHONE = (
     r"telefon(?:u|y|ie|ul|ik|iki|ikow|en|er|erna|erne|ene|et|ja|ok|t|ot|as|ai|s|a|e|i|om)?|"
     r"mobiltelefon\w*|matkapuhelin\w*|mobitel\w*|puhel(?:in|imen|imet|imia|imeen|inta)|kannyk\w*|"
     r"κινητ(?:ο|α|ου|ων)|τηλεφων(?:ο|α|ου|ων)|"
-    r"телефон\w*|мобильник\w*|сотовый|هاتف|جوال)"
+    r"телефон\w*|мобильник\w*|мобілк\w*|сотовый|هاتف|جوال|موبايل|تليفون|تلفون)"
 )
 # Also "mobile" words that name a phone only beside "mini" ("mobil" is a phone in SV CS HU, an
 # adjective in DE).
@@ -37,7 +37,7 @@ _SMALL = (
     r"(?:mini|micro|tiny|little|thumb|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
     r"minuscul[eo]s?|miniaturow\w*|malutk\w*|pequenit\w*|chiquit\w*|міні|миниатюрн\w*|крошечн\w*|"
     r"liten|lilla|lille|pieni|pienikokoinen|maly|mali|malen\w*|majhn\w*|kicsi|apro|parany\w*|"
-    r"малк\w*|мъничк\w*|μινι|μικρ(?:ο|α|οσ|ουλ\w*)|μικροσκοπικ\w*|mazas|mazs|tommelstor\w*|tumstor\w*|"
+    r"малк\w*|малък|мъничк\w*|маленьк\w*|мініатюрн\w*|ميني|μινι|μικρ(?:ο|α|οσ|ουλ\w*)|μικροσκοπικ\w*|mazas|mazs|tommelstor\w*|tumstor\w*|"
     r"pytteliten|pyttelite|bitteliten|bittelille|pikkuruinen|pikku|malicky|pidi|aprocska)"
 )
 _GAP = r"(?:(?!sim|usb|sd\b|cooper)[\w'.+]+[\s-]+){0,2}?"
@@ -61,7 +61,7 @@ MINI_PHONE = [
     r"movil(?:es)? en miniatura",
     r"telefonos? miniatura",
     r"cep telefonu mini",
-    r"جوال صغير",
+    r"(?:جوال|هاتف|موبايل) صغير",
 ]
 
 PHONE_WORD = [PHONE, r"mobile phones?", r"cep telefonu", r"telephones? portables?"]
@@ -260,6 +260,9 @@ RISK = {
         r"legkisebb (?:mobil|telefon)\w*",
         r"najmanj\w* (?:mobitel|telefon|mobilni)\w*",
         r"най[\s-]?малк\w* (?:телефон|мобилен|gsm)\w*",
+        r"найменш\w* (?:телефон|мобільн|мобілк)\w*",
+        r"(?:најмањ|најмал)\w* (?:телефон|мобилн|мобилен)\w*",
+        r"(?:ا|أ)صغر (?:هاتف|جوال|موبايل|تليفون)",
         r"(?:το )?μικροτερο (?:κινητο|τηλεφωνο)",
         r"maziausias (?:telefonas|mobilus)",
         r"mazakais (?:telefons|mobilais)",

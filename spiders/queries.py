@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 INTERNATIONAL = "intl"
 
-# Generic product terms per locale: mini phone, mini mobile phone, Bluetooth dialer, smallest
-# phone. Order matters: with a query limit the first terms are kept.
+# Generic product terms per locale (ISO 639-1): mini phone, mini mobile phone, Bluetooth dialer,
+# smallest phone, in the languages the matcher reads. Order matters: with a query limit the first
+# terms are kept.
 LOCALE_TERMS: dict[str, tuple[str, ...]] = {
     "en": ("mini phone", "mini mobile phone", "thumb phone", "smallest phone",
            "bluetooth dialer phone", "key fob phone"),
@@ -45,6 +46,23 @@ LOCALE_TERMS: dict[str, tuple[str, ...]] = {
     "pt": ("mini celular", "mini telemóvel", "menor celular", "bluetooth dialer celular"),
     "pl": ("mini telefon", "telefon mini", "najmniejszy telefon", "bluetooth dialer telefon"),
     "ro": ("mini telefon", "telefon mini", "cel mai mic telefon", "bluetooth dialer telefon"),
+    "ru": ("мини телефон", "миниатюрный телефон", "самый маленький телефон", "bluetooth dialer телефон"),
+    "tr": ("mini telefon", "mini cep telefonu", "en küçük telefon", "bluetooth dialer telefon"),
+    "uk": ("міні телефон", "мініатюрний телефон", "найменший телефон"),
+    "sv": ("mini mobil", "mini mobiltelefon", "minsta mobilen", "bluetooth dialer mobil"),
+    "da": ("mini mobil", "mini mobiltelefon", "verdens mindste mobil"),
+    "nb": ("mini mobil", "mini mobiltelefon", "verdens minste mobil"),
+    "fi": ("minipuhelin", "pieni matkapuhelin", "maailman pienin puhelin"),
+    "cs": ("mini mobil", "mini telefon", "nejmenší mobil"),
+    "sk": ("mini mobil", "mini telefón", "najmenší mobil"),
+    "hu": ("mini telefon", "mini mobiltelefon", "legkisebb telefon"),
+    "hr": ("mini mobitel", "mini telefon", "najmanji mobitel"),
+    "sl": ("mini telefon", "mini mobitel", "najmanjši telefon"),
+    "bg": ("мини телефон", "малък телефон", "най-малкият телефон"),
+    "el": ("μίνι κινητό", "μικρό κινητό", "το μικρότερο κινητό"),
+    "lt": ("mini telefonas", "mažiausias telefonas"),
+    "lv": ("mini telefons", "mazākais telefons"),
+    "ar": ("ميني هاتف", "جوال صغير", "أصغر هاتف"),
     INTERNATIONAL: tuple(SEARCH_TERMS),
 }
 LOCALES: frozenset[str] = frozenset(LOCALE_TERMS)

@@ -169,6 +169,26 @@ def test_generalised_positives(matcher, title: str, description: str, device: st
 
 
 @pytest.mark.parametrize(
+    ("title", "code"),
+    [
+        ("Найменший телефон у світі", "risk_smallest"),  # UK
+        ("Најмањи телефон на свету", "risk_smallest"),  # SR, Cyrillic
+        ("Најмал мобилен телефон", "risk_smallest"),  # MK
+        ("أصغر هاتف في العالم", "risk_smallest"),  # AR
+        ("اصغر موبايل", "risk_smallest"),
+        ("ميني هاتف بحجم الإصبع", "mini_phone"),  # AR: "mini" before the noun
+        ("موبايل صغير جدا", "mini_phone"),
+        ("Малък телефон с две SIM карти", "mini_phone"),  # BG
+        ("Маленький телефон, две сим-карты", "mini_phone"),  # RU
+        ("Маленька мобілка", "mini_phone"),  # UK
+    ],
+)
+def test_small_and_smallest_phone_words(matcher, title: str, code: str) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, "2G, 20 g.")
+    assert code in {r.code for r in result.reasons}, result.reason_texts()
+
+
+@pytest.mark.parametrize(
     ("title", "description"),
     [
         ("Zanco tiny t2 için silikon kılıf", ""),  # Turkish: the accessory after "for"
