@@ -17,14 +17,16 @@ from matching.text import plain_ascii
 __all__ = ["SPEC_RE", "Spec", "extract_specs", "parse_number", "to_grams", "to_mm"]
 
 # `\d` first (not `\d{1,4}`) lets `re` skip straight to digits: it only computes a first-character
-# set for a pattern that starts with a plain character class. The quantifiers are possessive:
-# giving digits back leaves a digit, dot or comma next, which nothing after a number accepts.
-_NUM = r"(\d\d{0,3}+(?:[.,]\d{1,3}+)?+)"
+# set for a pattern that starts with a plain character class. The digit runs are possessive:
+# giving digits back leaves a digit, dot or comma next, which nothing after a number accepts. The
+# decimal part's group is not: CPython before 3.11.5 (Debian 12's 3.11.2 among them) matched a
+# possessive group whose inner repeat failed as if it had not (`0.in` read as the number `0.`).
+_NUM = r"(\d\d{0,3}+(?:[.,]\d{1,3}+)?)"
 # A match starts at the first digit of a run, or further in only while three more digits follow:
 # otherwise the number read one digit earlier ends at the same place, and that attempt, always
 # made first, either failed the same way or took this digit into its match. Ids and prices are
 # long runs, so this spares most attempts.
-_FIRST_NUM = r"(\d(?:(?<!\d.)|(?=\d{3}))\d{0,3}+(?:[.,]\d{1,3}+)?+)"
+_FIRST_NUM = r"(\d(?:(?<!\d.)|(?=\d{3}))\d{0,3}+(?:[.,]\d{1,3}+)?)"
 # What can follow a number that starts a match: a dims separator or a unit's first letter. Checked
 # first, it spares the thirty unit alternatives at every digit of prices, ids and phone numbers.
 _UNIT_AHEAD = r"(?=\s*(?:-\s*)?[mcx*хмсgгo\"'izpдγ])"
