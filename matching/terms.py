@@ -26,19 +26,24 @@ PHONE = (
     r"cellular[ei]|telefonin[oi]|handys?|telefoane(?:le)?|telefoons?|telefoontjes?|"
     # telefon with the endings of PL RO CS SK SV DA NB HU LT LV (telefonen, telefonja, telefonas)
     r"telefon(?:u|y|ie|ul|ik|iki|ikow|en|er|erna|erne|ene|et|ja|ok|t|ot|as|ai|s|a|e|i|om)?|"
-    r"mobiltelefon\w*|matkapuhelin\w*|mobitel\w*|puhel(?:in|imen|imet|imia|imeen|inta)|kannyk\w*|"
+    r"mobiltelefon\w*|matkapuhelin\w*|mobitel\w*|mobiil\w*|mobla|farsim\w*|(?:plast|mini)?sim(?:i|inn|inum|ans|a|ar|ann)|puhel(?:in|imen|imet|imia|imeen|inta)|kannyk\w*|"
     r"κινητ(?:ο|α|ου|ων)|τηλεφων(?:ο|α|ου|ων)|"
     r"телефон\w*|мобильник\w*|мобілк\w*|сотовый|هاتف|جوال|موبايل|تليفون|تلفون)"
 )
 # Also "mobile" words that name a phone only beside "mini" ("mobil" is a phone in SV CS HU, an
 # adjective in DE).
-_LOOSE_PHONE = PHONE[:-1] + r"|mobiles?|portables?|tel|movil|gsm|mobil(?:en|er|erna|u|y|a|om|ok|ja)?)"
+_LOOSE_PHONE = (
+    PHONE[:-1] + r"|mobiles?|portables?|tel|movil|gsm|mobil(?:en|er|erna|u|y|a|om|ok|ja|ni|nog|nom)?|"
+    r"(?:plast|fick|lomme)mobil\w*|мобилн\w*|мобилен|мобільн\w*)"
+)
 _SMALL = (
     r"(?:mini|micro|tiny|little|thumb|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
     r"minuscul[eo]s?|miniaturow\w*|malutk\w*|pequenit\w*|chiquit\w*|міні|миниатюрн\w*|крошечн\w*|"
     r"liten|lilla|lille|pieni|pienikokoinen|maly|mali|malen\w*|majhn\w*|kicsi|apro|parany\w*|"
     r"малк\w*|малък|мъничк\w*|маленьк\w*|мініатюрн\w*|ميني|μινι|μικρ(?:ο|α|οσ|ουλ\w*)|μικροσκοπικ\w*|mazas|mazs|tommelstor\w*|tumstor\w*|"
-    r"pytteliten|pyttelite|bitteliten|bittelille|pikkuruinen|pikku|malicky|pidi|aprocska)"
+    r"pytteliten|pyttelite|bitteliten|bittelille|pikkuruinen|pikku|malicky|pidi|aprocska|"
+    r"pisike|vaike(?:ne|se)?|tilluke|vogel|vockel|litill?|litla|pinulitil\w*|kleng|majusn\w*|sicusn\w*|"
+    r"мали|мал|малецк\w*|мајушн\w*|сићушн\w*|крихітн\w*)"
 )
 _GAP = r"(?:(?!sim|usb|sd\b|cooper)[\w'.+]+[\s-]+){0,2}?"
 
@@ -93,7 +98,7 @@ NETWORK_2G = [
 BULK_LOT = [
     r"(?:lot|lots|lotto|lote|stock|bundle|pack|set|paquete|pacote|partia|zestaw|pachet|partij|"
     r"комплект|партия|набор)(?: of| de| di| da| van| z| x)?\s+\d+",
-    r"(?:pcs|szt|sztuk|stuks|stk|штук\w*|шт|adet|bucati|pezzi)",  # counted pieces ("10 pcs")
+    r"(?:pcs|szt|sztuk|stuks|stk|штук\w*|шт|adet|bucati|pezzi|tk|komada|комада)",  # counted pieces ("10 pcs")
     r"job lots?",
 ]
 NETWORK_4G = [r"4g", r"lte", r"5g", r"volte", r"wi-?fi hotspot"]
@@ -131,7 +136,8 @@ _DETECT = (
     r"metal detector|rilevator\w*|bramk\w*|металлодетектор\w*|рамк\w*|porti\w* de securitate|"
     r"guvenlik kapi\w*|(?:detectie)?poortjes|portas? de seguranca|sicherheitsschleuse\w*|varchi|"
     r"metaldetektor\w*|metallinilmaisin\w*|metallinpaljastin\w*|femdetektor\w*|femkereso\w*|"
-    r"detektor\w*|skanner\w*|rentgen\w*|металотърсач\w*|скенер\w*|ανιχνευτ\w*"
+    r"detektor\w*|skanner\w*|rentgen\w*|металотърсач\w*|скенер\w*|ανιχνευτ\w*|"
+    r"metallidetektor\w*|metallbag\w*|turvavarav\w*|детектор\w*|металодетектор\w*|malmleitar\w*"
 )
 _EVADE = (
     r"(?:pass(?:es|ing)?|gets? (?:through|past)|through|bypass\w*|evades?|invisible to|"
@@ -145,6 +151,9 @@ _EVADE = (
     r"passerar|passerer|(?:gar|kommer) (?:igenom|genom|igennem|gjennom)|(?:menee|paasee) lapi|"
     r"projd(?:e|ou)|prejd(?:e|u)|nezachyt\w*|atmegy|nem jelez|prolazi(?: kroz)?|gre skozi|"
     r"минава(?: през)?|περνα(?:ει)?(?: απο)?|δεν πιανει|"
+    r"(?:does|do|will)(?:n'?t| not) beep|won'?t beep|no beep\w*|piept nicht|piept niet|piper (?:inte|ikke)|"
+    r"bipper ikke|nie piszczy|не пищ(?:ит|ить)|nepipa|nem sipol|ei (?:piiksu|pikse)|no pita|nao apita|"
+    r"nuk e (?:kap|zbulon|dallon)\w*|labib|laheb labi|пролази(?: кроз)?|поминува(?: низ)?|"
     r"проход\w*(?: через)?|" + r"undetect(?:able|ed) (?:by|to|at)|(?:non )?rilevabil\w* (?:al|ai|dal|dai)|"
     r"indetectables? (?:par|por|aux|a los|al)|nedetectabil\w* (?:la|de)|niewykrywaln\w* (?:przez|dla))"
 )
@@ -153,7 +162,35 @@ _PRISON = (
     r"gefangnis\w*|jva|carcel\w*|prision\w*|carcere|prigion\w*|galera|wiezieni\w*|тюрьм\w*|сизо|"
     r"cezaevi\w*|hapishane\w*|prisao|presidio|cadeia|taule|zonzon|"
     r"fangelse\w*|faengsel\w*|fengsel\w*|vankila\w*|vezeni\w*|vazeni\w*|borton\w*|zatvor\w*|"
-    r"затвор\w*|φυλακ\w*|kalejim\w*|cietum\w*|سجن|السجن)"
+    r"затвор\w*|φυλακ\w*|kalejim\w*|cietum\w*|سجن|السجن|vangla\w*|burg(?:u|je)\w*|fangelsi\w*|prisong\w*|"
+    r"в'язниц\w*|вязниц\w*|тюрм\w*|сізо)"
+)
+# "The size of a lighter": a comparison word, an article, then a small object.
+_SIZE_OF = (
+    r"(?:size of|sized? like|taille(?: d'?| de)?|format|formato|tamano(?: de)?|tamanho(?: de)?|cat|"
+    r"del tamano de|grande come|grand comme|"
+    r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|(?:so )?(?:gro(?:ß|ss)|klein) wie|grootte van|"
+    r"zo (?:groot|klein) als|razmerom s|rozmirom (?:z|iz|zi)|"
+    r"розміром з|as small as|no bigger than|smaller than|"
+    r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с|"
+    r"storlek(?:en)? (?:som|av)|(?:lika )?(?:stor|liten|lille) som|storrelse (?:som|av|af)|"
+    r"velikost(?:i)? (?:jako )?|velkost(?:i)? |(?:velky|maly) jako|velicine|velikosti|velik (?:kot|kao)|"
+    r"размер(?:а)? на|μεγεθοσ|σαν|stærð við|sou grouss wei|големина на|величин\w*)"
+)
+_SIZE_ARTICLE = (
+    r"(?:a |an |un |une |el |een |eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma |o |un |en |ett |"
+    r"et |ενα |ενοσ |nje )?"
+)
+_SIZE_OBJECT = (
+    r"(?:lighter|briquet|mechero|accendino|aansteker|feuerzeug\w*|isqueiro|"
+    r"zapalniczk\w*|зажигалк\w*|запальничк\w*|zazhigalk\w*|zapalnychk\w*|brichet\w*|thumb|pouce|"
+    r"tandare\w*|lighter|zapalovac\w*|upaljac\w*|vzigalnik\w*|запалк\w*|αναπτηρ\w*|"
+    r"tumme\w*|tommelfinger\w*|palec|palac|αντιχειρ\w*|"
+    r"kveikjar\w*|þumal\w*|feierzeug\w*|упаљач\w*|прст\w*|gisht\w*|cakmak\w*|"
+    r"finger|doigt|"
+    r"dedo\w*|dito|polegar|pulgar|pollice|duim|kciuk\w*|palc\w*|deget\w*|палец|пальц\w*|"
+    r"lipstick|rouge a levres|"
+    r"pintalabios|usb (?:drive|stick)|car key|stick of gum|pen cap|tapon)"
 )
 RISK = {
     "undetectable": [
@@ -183,9 +220,12 @@ RISK = {
         r"kimutathatatlan\w*",
         r"neotkriv\w*",
         r"nezaznavn\w*",
-        r"неоткриваем\w*",
         r"μη ανιχνευσιμ\w*",
         r"neaptinkam\w*",
+        r"tuvastamatu\w*",
+        r"i pazbulueshem",
+        r"непомітн\w*",
+        r"неоткрив\w*",
     ],
     "no_metal": [
         r"(?:no|zero|non|without(?: any)?|free of) metal(?: parts| content| frame)?",
@@ -218,6 +258,13 @@ RISK = {
         r"без метал\w*",
         r"χωρισ μεταλλ\w*",
         r"be metalo",
+        r"(?:ilma )?metallita",
+        r"metallivaba\w*",
+        r"pa metal\w*",
+        r"(?:enginn malmur|an malms)",
+        r"malmlaus\w*",
+        r"ouni metall",
+        r"sense metall",
         r"(?:peu|pas) de metal",
     ],
     "plastic": [
@@ -225,6 +272,7 @@ RISK = {
         r"plastica|plastiku|plastyk\w*|пластик\w*|بلاستيك\w*)(?: (?:body|housing|shell|case))?",
         r"plast(?:ov\w*|ic\w*|icn\w*|skal\w*|hus\w*|kropp\w*)?",
         r"muovi\w*",
+        r"plastkorpus\w*",
         r"muanyag\w*",
         r"πλαστικ\w*",
         r"пластмас\w*",
@@ -263,34 +311,27 @@ RISK = {
         r"найменш\w* (?:телефон|мобільн|мобілк)\w*",
         r"(?:најмањ|најмал)\w* (?:телефон|мобилн|мобилен)\w*",
         r"(?:ا|أ)صغر (?:هاتف|جوال|موبايل|تليفون)",
+        r"(?:koige )?(?:vaikseim|vaiksem)\w* (?:telefon|mobiil)\w*",
+        r"(?:telefon|celular)\w* (?:me )?i vog(?:el|li)",
+        r"me i vogli (?:telefon|celular)\w*",
+        r"minnst\w* (?:simi|farsim)\w*",
+        r"klengst\w* (?:handy|telefon)\w*",
+        r"(?:el )?mes petit (?:mobil|telefon)\w*",
+        r"(?:mobil|telefon) mes petit",
         r"(?:το )?μικροτερο (?:κινητο|τηλεφωνο)",
         r"maziausias (?:telefonas|mobilus)",
         r"mazakais (?:telefons|mobilais)",
     ],
     "size_of": [
-        r"(?:size of|sized? like|taille(?: d'?| de)?|format|formato|tamano(?: de)?|tamanho(?: de)?|cat|"
-        r"del tamano de|grande come|grand comme|"
-        r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|(?:so )?(?:gro(?:ß|ss)|klein) wie|grootte van|"
-        r"zo (?:groot|klein) als|razmerom s|rozmirom (?:z|iz|zi)|"
-        r"розміром з|as small as|no bigger than|smaller than|"
-        r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с|"
-        r"storlek(?:en)? (?:som|av)|(?:lika )?(?:stor|liten|lille) som|storrelse (?:som|av|af)|"
-        r"velikost(?:i)? (?:jako )?|velkost(?:i)? |(?:velky|maly) jako|velicine|velikosti|velik (?:kot|kao)|"
-        r"размер(?:а)? на|μεγεθοσ|σαν)\s*(?:a |an |un |une |el |een |"
-        r"eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma |o |un |en |ett |et |ενα |ενοσ )?"
-        r"(?:lighter|briquet|mechero|accendino|aansteker|feuerzeug\w*|isqueiro|"
-        r"zapalniczk\w*|зажигалк\w*|запальничк\w*|zazhigalk\w*|zapalnychk\w*|brichet\w*|thumb|pouce|"
-        r"tandare\w*|lighter|zapalovac\w*|upaljac\w*|vzigalnik\w*|запалк\w*|αναπτηρ\w*|"
-        r"tumme\w*|tommelfinger\w*|palec|palac|αντιχειρ\w*|"
-        r"finger|doigt|"
-        r"dedo\w*|dito|polegar|pulgar|pollice|duim|kciuk\w*|palc\w*|deget\w*|палец|пальц\w*|"
-        r"lipstick|rouge a levres|"
-        r"pintalabios|usb (?:drive|stick)|car key|stick of gum|pen cap|tapon)",
+        _SIZE_OF + r"\s*" + _SIZE_ARTICLE + _SIZE_OBJECT,
+        # short words ("sa gishti": as big as a finger, SQ) only before a separate word
+        r"(?:sa|si|madhesi\w* e|колку)\s+" + _SIZE_ARTICLE + _SIZE_OBJECT,
         r"lighter[\s-]?sized?",
         r"tommelstor\w*",
         r"tumstor\w*",
         # the noun before "-sized": FI, HU
         r"(?:sytyttimen|sytkarin|tupakansytyttimen|peukalon) kokoinen",
+        r"(?:tulemasina|poidla|sorme) suurune",
         r"(?:ongyujto|huvelykujj)\w* meret\w*",
         r"(?:cakmak|parmak|ruj)\w* (?:boyut\w*|buyuklug\w*|kadar)",
         r"بحجم (?:ال)?(?:اصبع|إصبع|ولاعة|قداحة|ابهام|إبهام)\w*",
@@ -473,9 +514,40 @@ ACCESSORY = [
     r"φορτιστ\w*",
     r"μπαταρι\w*",
     r"καλωδι\w*",
+    # ET SQ IS, SR and MK Cyrillic, UK
+    r"laadija\w*",
+    r"kaabel\w*",
+    r"umbris\w*",
+    r"kaitseklaas\w*",
+    r"juhend\w*",
+    r"karikues\w*",
+    r"kabllo\w*",
+    r"kellef\w*",
+    r"hleðslutæk\w*",
+    r"hulstur\w*",
+    r"rafhl\w*",
+    r"пуњач\w*",
+    r"полнач\w*",
+    r"футрол\w*",
+    r"маска",
+    r"кабл",
+    r"захисн\w* скл\w*",
+    r"плівк\w*",
+    # spare parts
+    r"spare parts?",
+    r"(?:spare|replacement) (?:housing|keypad|shell)s?",
+    r"housings?",
+    r"keypad (?:set|membrane)s?",
+    r"pieces detachees",
+    r"recambios?",
+    r"ersatzteil\w*",
+    r"ricambi?",
+    r"yedek (?:parca|kasa)\w*",
+    r"kasa(?:si)?",
+    r"tus takim\w*",
 ]
 # Words that put an accessory after the phone it is for: Turkish postpositions ("BM10 icin kilif").
-ACCESSORY_POSTCUE = [r"icin", r"uyumlu", r"ile uyumlu"]
+ACCESSORY_POSTCUE = [r"icin", r"uyumlu", r"ile uyumlu", r"jaoks"]
 ACCESSORY_CUE = [
     r"for",
     r"pour",
@@ -499,6 +571,8 @@ ACCESSORY_CUE = [
     r"за",
     r"για",
     r"geeignet fur",
+    r"fyrir",
+    r"fir",
     r"replacement",
 ]
 _ITEM = (
@@ -519,8 +593,8 @@ ACCESSORY_ONLY = [
     + r"(?:\s+included)?",
     _ITEM + r"\s+dahil degil\w*",
     r"(?:ال)?" + _ITEM + r"\s+غير مشمول",
-    r"(?:only|just|juste|uniquement|seulement|solo|solamente|nur|только|лише|somente|apenas|tylko|sadece|"
-    r"alleen|doar)\s+"
+    r"(?:only|just|juste|uniquement|seulement|solo|solamente|nur|только|лише|тільки|somente|apenas|tylko|"
+    r"sadece|alleen|doar|ainult|vetem|aðeins|nemmen)\s+"
     r"(?:\w+\s+){0,1}?(?:" + "|".join(ACCESSORY) + r"|box|doos|boite|caja|scatola|caixa)",
     r"(?:ال)?(?:جراب|غطاء|شاحن|بطارية)\s+فقط",
     r"(?:nu contine|no contiene|non contiene|ne contient pas|nie zawiera|не содержит|does not contain|"
@@ -540,6 +614,8 @@ ACCESSORY_ONLY = [
     r"не е включен\w*",
     r"δεν περιλαμβαν\w*",
     r"neieina",
+    r"ei (?:ole komplektis|kuulu komplekti)",
+    r"nuk (?:perfshihet|eshte i perfshire)",
     r"nav ieklaut\w*",
     r"empty box",
     r"box only",
@@ -637,8 +713,6 @@ TOY = [
     r"attrappe",
     r"maquette",
     r"pretend play",
-    r"non[\s-]?working",
-    r"not working",
     r"charms?",
     r"pendants?",
     r"necklaces?",
@@ -667,6 +741,9 @@ TOY = [
     r"для витрин\w*",
     r"vitrin icin",
     r"dekoracyjn\w*",
+    r"deko",
+    r"deco",
+    r"anhanger",
     r"leksak\w*",
     r"legetoj\w*",
     r"leketoy\w*",
@@ -675,12 +752,16 @@ TOY = [
     r"igrack\w*",
     r"играчк\w*",
     r"παιχνιδ\w*",
-    r"(?:ne|nicht) fonctionne pas",
-    r"keine funktion",
+    r"іграшк\w*",
+    r"mangu\w*",
+    r"lod(?:er|ra)\w*",
+    r"leikfang\w*",
+    r"spillsaach\w*",
+    r"joguin\w*",
 ]
 NOT_A_PHONE = [
     r"not a (?:real |working )?phone",
-    r"kein (?:echtes )?handy",
+    r"kein (?:echtes )?(?:handy|telefon)",
     r"pas un (?:vrai )?telephone",
     r"no es un (?:telefono|movil)",
     r"non e un telefono",
@@ -689,6 +770,7 @@ NOT_A_PHONE = [
     r"cannot make calls",
     r"ne permet pas d'?appeler",
     r"non funziona come telefono",
+    r"ne fonctionne pas comme (?:un )?telephone",
     r"no hace llamadas",
     r"keine anrufe",
     r"не телефон",
@@ -743,6 +825,17 @@ SHAPED = [
     r"seklinde\w*",
     r"gorunumlu",
     r"sub forma (?:de|unui)",
+    r"(?:formad|formet) som",
+    r"(?:ve|v) tvar(?:u|e)",
+    r"alaku",
+    r"(?:u|v) obli(?:ku|ki)",
+    r"(?:во|у) облик\w*",
+    r"в формі",
+    r"във формата на",
+    r"muotoinen",
+    r"kujuline",
+    r"ne forme",
+    r"σε σχημα",
 ]
 # "lighter than your keys": a comparison of weights, never the product.
 LIGHTER_COMPARED = [r"lighter than", r"(?:much|even|way|far) lighter"]
@@ -874,7 +967,7 @@ KEYFOB = [
     r"cheie (?:de )?masina",
     r"(?:araba|oto) anahtar\w*",
     r"автоключ\w*",
-    r"ключ\w* (?:от )?(?:авто\w*|машин\w*)",
+    r"ключ\w* (?:от |від )?(?:авто\w*|машин\w*)",
     r"مفتاح سيار\w*",
     r"ريموت السيار\w*",
     r"bilnyckel\w*",
@@ -891,6 +984,16 @@ KEYFOB = [
     r"ключ\w* за кола",
     r"автомобилен ключ\w*",
     r"κλειδι (?:αυτοκινητου|αμαξιου)",
+    r"autov(?:oti|otme)\w*",
+    r"votmehoidja\w*",
+    r"celes\w* (?:i )?makin\w*",
+    r"billykil\w*",
+    r"lyklakipp\w*",
+    r"autos?schl(?:u|e)ssel\w*",
+    r"кључ\w* (?:од )?(?:аута|кола|автомобил\w*)",
+    r"клуч\w* (?:од )?(?:кола|автомобил\w*)",
+    r"privez(?:ak|ci|ka|ku)\w*",
+    r"привез(?:ак|ок|ци|ка|ку)\w*",
 ]
 # Prison words: rare in listings, so the scan files them and the matcher reads what surrounds one.
 PRISON_WORD = [_PRISON]

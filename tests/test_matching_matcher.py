@@ -169,6 +169,26 @@ def test_generalised_positives(matcher, title: str, description: str, device: st
 
 
 @pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Pisike mobiiltelefon ilma metallita", "Kaal 19 g, tulemasina suurune, 2G."),  # ET
+        ("Maailma väikseim telefon", "Plastkorpus, ei piiksu metallidetektoris."),
+        ("Telefoni më i vogël në botë", "Pa metal, nuk e kap detektori, 2G."),  # SQ
+        ("Lítill farsími úr plasti", "Enginn málmur, á stærð við kveikjara, 2G."),  # IS
+        ("Klengst Handy vun der Welt", "Ouni Metall, 2G, 18 g."),  # LB
+        ("Најмањи мобилни телефон", "Без метала, пролази кроз детектор, 2G."),  # SR
+        ("Мал мобилен телефон", "Без метал, поминува низ детектор, 2G."),  # MK
+        ("Крихітний телефон для в'язниці", "Без металу, 2 SIM, 19 г."),  # UK
+        ("Zanco Fly mini phone, screen not working", "Sold for spares, powers on."),  # faulty units count
+        ("Mini phone doesn't beep at metal detectors", "Plastic body, 2G, 20 g."),
+    ],
+)
+def test_more_languages_positives(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, description)
+    assert result.flagged, result.reason_texts()
+
+
+@pytest.mark.parametrize(
     ("title", "code"),
     [
         ("Найменший телефон у світі", "risk_smallest"),  # UK
@@ -223,6 +243,17 @@ def test_small_and_smallest_phone_words(matcher, title: str, code: str) -> None:
         ("Hörlursbygel BM70 mini telefon", "Telefonen ingår inte."),  # "not included"
         ("Oplader BM10 mini telefon", "Telefonen medfølger ikke."),  # DA
         ("Laturi BM10 minipuhelimeen", "Puhelin ei sisälly."),  # FI
+        # ET SQ IS, SR and MK Cyrillic, UK; spare parts
+        ("Mini telefoni BM10 jaoks ümbris", "Ainult ümbris, telefon ei ole komplektis."),  # ET "for" after
+        ("Karikues për mini telefon BM10", "Vetëm karikuesi."),  # SQ
+        ("Hleðslutæki fyrir mini síma BM10", "USB."),  # IS
+        ("Пуњач за мини телефон BM10", "Само пуњач."),  # SR
+        ("Футрола за мини телефон BM70", "Силикон."),  # MK
+        ("Захисне скло для міні телефону BM10", "Тільки скло."),  # UK
+        ("Spare housing and keypad for BM10 mini phone", "Phone not included."),
+        ("BM70 mini telefon için yedek kasa", "Sadece kasa."),  # TR spare housing
+        ("Іграшковий міні телефон", "Для дітей, пластик."),  # UK toy
+        ("Porte-clés mini téléphone déco", "Objet de décoration, 4 cm."),  # a keyring, decoration
     ],
 )
 def test_generalised_accessories(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
