@@ -24,7 +24,17 @@ from matching.parallel import BLOCK, HelperPool, batched, decode_block
 from matching.result import UNIDENTIFIED, MatchResult, Reason, make_result, reason
 from matching.specs import Spec, extract_specs
 from matching.speedups import Memo
-from matching.terms import PAIRING_CUE, PRISON_PURPOSE, RISK_CLASSES, VOCAB
+from matching.terms import (
+    BUNDLE_CUE,
+    PAIRING_CHAIN,
+    PAIRING_CUE,
+    PAIRING_POSTCUE,
+    PRISON_PURPOSE,
+    RISK_CLASSES,
+    STANDALONE_CUE,
+    VOCAB,
+    WITHOUT_START,
+)
 from matching.text import fold
 from matching.weights import DEFAULT_WEIGHTS, MatchWeights
 
@@ -55,6 +65,7 @@ _SIMPLE_NEGATIVES = (
     ("other_product", "other_product", "another product type (speaker, power bank, watch ...)", True),
     ("card_phone", "card_phone", "credit-card phone", False),
     ("accessory_only", "accessory_only", "accessory only / phone not included", False),
+    ("report", "report_or_service", "news, a report or a repair service, not a phone for sale", True),
 )
 _FORM_CLASSES = (
     ("net2g", "network_2g", "2G / GSM"),
@@ -80,7 +91,14 @@ _FORM_KEYS = frozenset(key for key, _, _ in _FORM_CLASSES)
 _RISK_KEY_SET = frozenset(key for key, _ in _RISK_KEYS)
 _SIMPLE_NEGATIVE_KEYS = frozenset(key for key, _, _, _ in _SIMPLE_NEGATIVES)
 # Every class `_negatives` looks at: without one of them it has nothing to say.
-_NEGATIVE_KEYS = _SIMPLE_NEGATIVE_KEYS | {"accessory", "smartphone", "earpiece", "lighter", "detector"}
+_NEGATIVE_KEYS = _SIMPLE_NEGATIVE_KEYS | {
+    "accessory",
+    "smartphone",
+    "earpiece",
+    "lighter",
+    "detector",
+    "wanted",
+}
 _NO_SPANS: list[_Span] = []
 
 
@@ -117,8 +135,16 @@ def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
 
 
 def _leads(text: str, span: _Span) -> bool:
-    """Whether `span` is the first thing in the text (the title's first word)."""
-    return not text[: span[0]].strip()
+    """Whether `span` is the first word of the text (the title's), punctuation aside."""
+    return not any(c.isalnum() for c in text[: span[0]])
+
+
+def _works_without_a_phone(text: str, span: _Span) -> bool:
+    """Whether an `accessory_only` span is "without a phone" said of a phone that calls on its own
+    ("llamas sin movil", "telefoniert ganz ohne Handy"), not of an accessory sold without one."""
+    return bool(
+        WITHOUT_START.match(text, span[0]) and STANDALONE_CUE.search(text[max(0, span[0] - 30) : span[0]])
+    )
 
 
 def _offered_for_prison(text: str, prisons: list[_Span]) -> _Span | None:
@@ -291,6 +317,8 @@ class Matcher:
         found = VOCAB.scan(text)
         get = found.get
         mini_phone, phone_word = get("mini_phone", _NO_SPANS), get("phone_word", _NO_SPANS)
+        if not mini_phone and "risk_smallest" in found:
+            mini_phone = found["risk_smallest"]  # "the smallest phone" is mini-phone wording too
         title_phone: list[_Span] = []
         if phone_word or mini_phone:
             title_phone = [s for s in (*phone_word, *mini_phone) if s[0] < t_end]
@@ -344,6 +372,10 @@ class Matcher:
                     add(key, msg, points, spans[0])
         if sim_spans:
             add("sim", "takes a SIM card", w.sim, sim_spans[0])
+            dialers = get("bt_dialer")
+            if dialers:  # the GTStar BM50 kind: an earpiece that is a phone of its own
+                add("dialer_sim", "Bluetooth dialer that takes its own SIM", w.dialer_with_sim, dialers[0])
+                phone = True
 
         # (d) risk claims
         prisons = get("prison_word")
@@ -496,12 +528,19 @@ class Matcher:
                 if acc[0] >= t_end:
                     break
                 led = acc[0] < first_phone
+                # "BM10 battery 350mAh", "mini phone case": the accessory is the noun a phone names,
+                # unless the title names a SIM slot or a dialer (then its "hook" is the phone's)
+                named = (
+                    not led
+                    and any(0 <= acc[0] - e <= 2 and not text[e : acc[0]].strip(" -") for _, e in title_phone)
+                    and not any(s[0] < t_end for s in (*sim_spans, *get("bt_dialer", _NO_SPANS)))
+                )
                 cue_then_phone = any(
                     0 <= c[0] - acc[1] <= 25 and any(p[0] > c[1] for p in title_phone) for c in cues
                 ) or any(
                     0 <= acc[0] - c[1] <= 25 and any(p[1] <= c[0] for p in title_phone) for c in postcues
                 )
-                if led or cue_then_phone or cue_leads:
+                if led or named or cue_then_phone or cue_leads:
                     add(
                         "accessory",
                         "accessory listing" + (" for a phone" if cue_then_phone else ""),
@@ -509,17 +548,35 @@ class Matcher:
                         acc,
                     )
                     break
+        wanted = get("wanted")
+        if wanted and _leads(text, wanted[0]):
+            add("wanted", "a wanted / buying ad, not an offer", w.wanted_ad, wanted[0])
         if not _SIMPLE_NEGATIVE_KEYS.isdisjoint(found):
             for key, points, msg, title_only in self._simple_negatives:
                 spans = get(key)
+                if spans and key == "accessory_only":
+                    spans = [s for s in spans if not _works_without_a_phone(text, s)]
                 if spans and (not title_only or spans[0][0] < t_end):
                     add(key, msg, points, spans[0])
+        paired_end = -1  # where the last smartphone named as what the phone pairs with ends
         for span in get("smartphone", _NO_SPANS):
-            if not PAIRING_CUE.search(text[max(0, span[0] - 30) : span[0]]):
-                add("smartphone", "smartphone, not a thumb phone", w.smartphone, span)
-                break
+            if (
+                PAIRING_CUE.search(text[max(0, span[0] - 30) : span[0]])
+                or (paired_end >= 0 and PAIRING_CHAIN.match(text[paired_end : span[0]]))
+                or PAIRING_POSTCUE.match(text[span[1] : span[1] + 40])
+            ):
+                paired_end = span[1]
+                continue
+            add("smartphone", "smartphone, not a thumb phone", w.smartphone, span)
+            break
         earpieces = get("earpiece")
-        if earpieces and earpieces[0][0] < t_end and not sim_spans:
+        # "mini phone + charger + earphones": earphones in a phone's box
+        if (
+            earpieces
+            and earpieces[0][0] < t_end
+            and not sim_spans
+            and not (title_phone and BUNDLE_CUE.search(text[max(0, earpieces[0][0] - 30) : earpieces[0][0]]))
+        ):
             add("earpiece", "earpiece / headset without a SIM slot", w.earpiece_no_sim, earpieces[0])
         lighters = get("lighter")
         if lighters:

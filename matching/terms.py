@@ -17,7 +17,19 @@ from matching.vocab import VocabIndex
 if TYPE_CHECKING:
     from matching.catalog import Catalog
 
-__all__ = ["PAIRING_CUE", "PRISON_PURPOSE", "RISK_CLASSES", "SEARCH_TERMS", "VOCAB", "search_queries"]
+__all__ = [
+    "BUNDLE_CUE",
+    "PAIRING_CHAIN",
+    "PAIRING_CUE",
+    "PAIRING_POSTCUE",
+    "PRISON_PURPOSE",
+    "RISK_CLASSES",
+    "SEARCH_TERMS",
+    "STANDALONE_CUE",
+    "VOCAB",
+    "WITHOUT_START",
+    "search_queries",
+]
 
 # A phone noun (strict: words that mean a telephone, not "portable" or "mobile" alone).
 PHONE = (
@@ -25,7 +37,7 @@ PHONE = (
     r"telephones?|movil(?:es)?|telefonos?|celular(?:es)?|telemove(?:l|is)|telefones?|"
     r"cellular[ei]|telefonin[oi]|handys?|telefoane(?:le)?|telefoons?|telefoontjes?|"
     # telefon with the endings of PL RO CS SK SV DA NB HU LT LV (telefonen, telefonja, telefonas)
-    r"telefon(?:u|y|ie|ul|ik|iki|ikow|en|er|erna|erne|ene|et|ja|ok|t|ot|as|ai|s|a|e|i|om)?|"
+    r"telefon(?:u|y|ie|ul|ik|iki|ikow|ow|ami|ach|en|er|erna|erne|ene|et|ja|ok|t|ot|as|ai|s|a|e|i|om)?|"
     r"mobiltelefon\w*|matkapuhelin\w*|mobitel\w*|mobiil\w*|mobla|farsim\w*|(?:plast|mini)?sim(?:i|inn|inum|ans|a|ar|ann)|puhel(?:in|imen|imet|imia|imeen|inta)|kannyk\w*|"
     r"κινητ(?:ο|α|ου|ων)|τηλεφων(?:ο|α|ου|ων)|"
     r"телефон\w*|мобильник\w*|мобілк\w*|сотовый|هاتف|جوال|موبايل|تليفون|تلفون)"
@@ -37,7 +49,7 @@ _LOOSE_PHONE = (
     r"(?:plast|fick|lomme)mobil\w*|мобилн\w*|мобилен|мобільн\w*)"
 )
 _SMALL = (
-    r"(?:mini|micro|tiny|little|thumb|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
+    r"(?:mini|micro|tiny|little|thumb|duim|daumen|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
     r"minuscul[eo]s?|miniaturow\w*|malutk\w*|pequenit\w*|chiquit\w*|міні|миниатюрн\w*|крошечн\w*|"
     r"liten|lilla|lille|pieni|pienikokoinen|maly|mali|malen\w*|majhn\w*|kicsi|apro|parany\w*|"
     r"малк\w*|малък|мъничк\w*|маленьк\w*|мініатюрн\w*|ميني|μινι|μικρ(?:ο|α|οσ|ουλ\w*)|μικροσκοπικ\w*|mazas|mazs|tommelstor\w*|tumstor\w*|"
@@ -160,7 +172,7 @@ _EVADE = (
 _PRISON = (
     r"(?:prisons?|jails?|inmates?|prisoners?|penitenciar\w*|penitentiar\w*|bajes|gevangenis\w*|knast|"
     r"gefangnis\w*|jva|carcel\w*|prision\w*|carcere|prigion\w*|galera|wiezieni\w*|тюрьм\w*|сизо|"
-    r"cezaevi\w*|hapishane\w*|prisao|presidio|cadeia|taule|zonzon|"
+    r"cezaevi\w*|hapishane\w*|prisao|presidio|cadeia|taule|zonzon|parloir|"
     r"fangelse\w*|faengsel\w*|fengsel\w*|vankila\w*|vezeni\w*|vazeni\w*|borton\w*|zatvor\w*|"
     r"затвор\w*|φυλακ\w*|kalejim\w*|cietum\w*|سجن|السجن|vangla\w*|burg(?:u|je)\w*|fangelsi\w*|prisong\w*|"
     r"в'язниц\w*|вязниц\w*|тюрм\w*|сізо)"
@@ -230,6 +242,9 @@ RISK = {
     "no_metal": [
         r"(?:no|zero|non|without(?: any)?|free of) metal(?: parts| content| frame)?",
         r"metal[\s-]?free",
+        r"(?:no|zero)metal",
+        r"(?:bijna )?geen metaal",
+        r"kein(?:erlei)? metall",
         r"(?:virtually|almost|nearly) metal[\s-]?free",
         r"(?:low|minimal|little|minimum) metal(?: content)?",
         r"all metal content\b.{0,20}removed",
@@ -291,6 +306,7 @@ RISK = {
         r"(?:world'?s |the )?(?:smallest|tiniest|lightest)(?: \w+){0,2}? (?:phone|mobile|cellphone|"
         r"cell phone|handset|gsm)s?",
         r"(?:le )?plus petit (?:telephone|portable|mobile)",
+        r"(?:smallest|tiniest)(?:phone|mobile|cellphone)s?",
         r"(?:movil|telefono) mas peque[nñ]o",
         r"kleinste[snr]? (?:handy|telefon\w*)",
         r"(?:telefono|cellulare|telefonino) piu piccolo",
@@ -540,7 +556,8 @@ ACCESSORY = [
     r"keypad (?:set|membrane)s?",
     r"pieces detachees",
     r"recambios?",
-    r"ersatzteil\w*",
+    r"ersatzteile?",
+    r"gehause",
     r"ricambi?",
     r"yedek (?:parca|kasa)\w*",
     r"kasa(?:si)?",
@@ -634,6 +651,65 @@ ACCESSORY_ONLY = [
 ]
 
 # ---- hard negatives ----------------------------------------------------------------------------
+# A wanted / buying ad leads its title with one of these: it offers nothing.
+WANTED = [
+    r"wanted",
+    r"wtb",
+    r"buying",
+    r"looking for",
+    r"(?:re)?cherche",
+    r"achete",
+    r"busco",
+    r"compro",
+    r"suche",
+    r"kaufe",
+    r"gesucht",
+    r"cerco",
+    r"gezocht",
+    r"zoek(?:e|t)?",
+    r"koop",
+    r"kupie",
+    r"szukam",
+    r"procuro",
+    r"cumpar",
+    r"caut",
+    r"куплю",
+    r"ищу",
+    r"ariyorum",
+    r"alinir",
+    r"kopes",
+    r"kobes",
+    r"ostan",
+]
+# News, reports, books and repair services about such phones: nothing is sold as a phone.
+REPORT = [
+    r"seized",
+    r"confiscated",
+    r"smuggled",
+    r"saisi(?:e|s|es)?",
+    r"confisque(?:e|s|es)?",
+    r"beschlagnahmt\w*",
+    r"sequestrat[ioae]",
+    r"incautad[oa]s?",
+    r"decomisad[oa]s?",
+    r"apreendid[oa]s?",
+    r"in beslag genomen",
+    r"skonfiskowan\w*",
+    r"изъят\w*",
+    r"documentar(?:y|ies|io|ios)",
+    r"documentaire",
+    r"dokumentation",
+    r"reportage",
+    r"(?:phone|mobile|cellphone)s? repairs",  # not "spares or repairs", said of a faulty phone
+    r"repairs? (?:shop|services?|centre|center)",
+    r"repairs (?:to|of|for|on)",
+    r"we repair",
+    r"service de reparation",
+    r"reparaturservice",
+    r"servicio (?:tecnico|de reparacion)",
+    r"servizio (?:di )?riparazion\w*",
+    r"reparatieservice",
+]
 SMARTPHONE = [
     r"iphone(?:\s?\d+)?",
     r"galaxy",
@@ -936,6 +1012,13 @@ DETECTOR = [
     r"brouilleurs?",
     r"inhibidor(?:es)?",
     r"storsender",
+    r"(?:mobilfunk|handy|telefon|mobiel)detektor\w*",
+    r"(?:phone |mobile |cell(?:phone)? )?detection systems?",
+    r"systemes? de detection",
+    r"sistemas? de (?:deteccion|detecao|deteccao)",
+    r"sistem\w* di rilevamento",
+    r"detektionssystem\w*",
+    r"detectiesyste\w*",
     r"wand",
 ]
 CARD_PHONE = [r"card phone", r"credit[\s-]?card (?:size|sized)", r"ultra[\s-]?thin"]
@@ -1020,6 +1103,26 @@ PAIRING_CUE = re.compile(
     r"emparej\w*|jumel\w*|смартфон\w*)\W+(?:\w+\W+){0,3}$"
 )
 
+# "... or Android": a smartphone that follows one named as what the phone pairs with; Turkish puts
+# the cue after ("iPhone veya Android ile eslesir").
+PAIRING_CHAIN = re.compile(
+    r"^\W*(?:or|and|ou|et|o|y|e|oder|und|of|en|lub|i|или|и|veya|ve|sau|si|ali|eller)\W+(?:\w+\W+)?$"
+)
+PAIRING_POSTCUE = re.compile(r"^\W+(?:\w+\W+){0,3}?(?:ile|uyumlu)(?!\w)")
+# "calls without a phone", "llama sin movil": a phone that works on its own, not an accessory sold
+# without its phone. Read before a "without ..." span of `accessory_only`.
+STANDALONE_CUE = re.compile(
+    r"(?<!\w)(?:calls?|calling|works?|working|llam\w*|liga\w*|telefonier\w*|anruf\w*|appel\w*|chiam\w*|"
+    r"dzwon\w*|bel(?:t|len)|funcion\w*|fonctionn\w*|funktionier\w*|funzion\w*|dziala\w*|werkt|"
+    r"звон\w*|работа\w*|suna\w*|apel\w*|arama)\W+(?:\w+\W+){0,3}$"
+)
+WITHOUT_START = re.compile(r"(?:no|sans|sin|senza|sem|ohne|kein\w*|without|bez|без|zonder|fara)\s")
+# "phone + charger + earphones", "with earphones and charger": earphones in the box of a phone.
+BUNDLE_CUE = re.compile(
+    r"(?:\+|&|(?<!\w)(?:with|and|incl\w*|plus|avec|et|mit|und|con|e|y|com|met|en|z|i|ile|ve|cu|si|с|и))"
+    r"\W+(?:\w+\W+){0,3}$"
+)
+
 _CLASSES = {
     "mini_phone": MINI_PHONE,
     "phone_word": PHONE_WORD,
@@ -1051,6 +1154,8 @@ _CLASSES = {
     "detector": DETECTOR,
     "card_phone": CARD_PHONE,
     "keyfob": KEYFOB,
+    "wanted": WANTED,
+    "report": REPORT,
     "prison_word": PRISON_WORD,
 }
 # "for_prison" is read by the matcher around a PRISON_WORD (see `PRISON_PURPOSE`), not scanned.

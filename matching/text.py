@@ -62,6 +62,10 @@ def _build_fold_table() -> dict[int, str]:
         if len(base) == 1 and "\u03b1" <= base <= "\u03c9" and base != char:
             table[cp] = base
     table[ord("ς")] = "σ"
+    # Full-width forms (`ＢＭ１０`, typed to slip past keyword filters) as their ASCII letters.
+    for cp in range(0xFF01, 0xFF5F):
+        table[cp] = chr(cp - 0xFEE0).lower()
+    table[0x3000] = " "
     return table
 
 

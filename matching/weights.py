@@ -50,6 +50,7 @@ class MatchWeights:
     network_4g: float = -15.0
     sim: float = 5.0
     bluetooth_dialer: float = 10.0
+    dialer_with_sim: float = 15.0  # a Bluetooth dialer that also takes a SIM
     voice_changer: float = 10.0
     phone_word: float = 5.0
     bulk_lot: float = 10.0  # "lot of 5", "10 pcs" beside mini-phone wording
@@ -72,6 +73,8 @@ class MatchWeights:
     mini_cooper: float = -50.0
     other_product: float = -50.0
     detector_product: float = -50.0
+    wanted_ad: float = -70.0  # a wanted / buying ad
+    report_or_service: float = -50.0  # news, a report, a repair service
     card_phone: float = -15.0
     # tiers
     high: int = 70

@@ -564,3 +564,54 @@ def test_slot_constructor_builds_what_the_dataclass_builds() -> None:
     assert slot_constructor(Spec)("weight", (13.0,), (0, 3), "g") == Spec("weight", (13.0,), (0, 3), "g")
     with pytest.raises(TypeError):
         slot_constructor(Spec)("weight", (13.0,))  # every field is required
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Suche Mini Handy BM10 oder Zanco", "Zahle bar, Abholung möglich."),  # wanted ads
+        ("[WTB] smallest phone, no metal", "Paying well for a BM10."),
+        ("Куплю мини телефон BM10", "Недорого."),
+        ("Documentary: tiny phones smuggled into prisons", "DVD, 52 min, undetectable phones explained."),
+        ("Phone repairs for BM10 and Zanco tiny t1", "Screens and charging ports, same day."),
+        ("Mini phones seized in cell searches", "Photo report, 40 tiny plastic phones."),
+        ("BM70 battery 600mAh replacement", ""),  # the accessory is what the model names
+        ("Zanco tiny t2 case silicone black", ""),
+        ("Gehäuse für BM10 blau", "Ohne Elektronik."),
+        ("Mobilfunkdetektor für Gefängnisse", "Findet auch Minihandys aus Kunststoff."),
+        ("Phone detection system for correctional facilities", "Detects mini phones and BM10-type devices."),
+    ],
+)
+def test_offers_of_something_else(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, description)
+    assert not result.flagged, result.reason_texts()
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("L8star BM10 mini phone – spares or repairs", "Does not charge."),  # a faulty phone
+        ("Mini phone BM10 with earphones and charger", "2G, dual SIM."),  # earphones in the box
+        ("Mini téléphone + chargeur + écouteurs", "Taille d'un briquet, 2G."),
+        ("GTStar BM50 earpiece with SIM slot", "Calls without a phone, 2G."),  # works on its own
+        ("BM50 Bluetooth dialer with its own SIM", "Pairs with an iPhone or an Android phone too."),
+        ("BM50 kulaklık telefon, kendi SIM kartı", "iPhone veya Android ile de eşleşir."),
+        ("Bluetooth dialer earpiece that takes its own SIM card", "Hook design, 2G."),
+        ("Kleinste telefoon ter wereld", "2G, simkaart, zwart."),  # "smallest phone" is mini wording
+        ("smallestphone nometal 2G", "takes any sim"),  # glued words
+        ("Duimtelefoon, plastic, geen metaal", "Ongeveer 7 cm, 20 gram."),
+        ("Mini phone BM50 Bluetooth dialer SIM ear hook", "Keyword-stuffed shop title."),
+    ],
+)
+def test_phones_in_the_company_of_negative_words(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, description)
+    assert result.flagged, result.reason_texts()
+
+
+def test_plural_cases_and_full_width_forms(matcher) -> None:  # type: ignore[no-untyped-def]
+    from matching.terms import VOCAB
+    from matching.text import fold
+
+    assert "mini_phone" in VOCAB.scan(fold("Zestaw 3 mini telefonów"))  # PL genitive plural
+    result = matcher.score_listing("ＢＭ１０ Ｍｉｎｉ Ｐｈｏｎｅ", "")  # full-width, to slip past filters
+    assert result.device_id == "l8star-bm10" and result.flagged, result.reason_texts()

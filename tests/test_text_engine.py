@@ -145,9 +145,13 @@ def _reference_fold(text: str) -> str:
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.characters(max_codepoint=0x2FF) | st.sampled_from("’“–€İıЁё`"), max_size=80))
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF) | st.sampled_from("’“–€İıЁё`ＢＭ１０ｍ　"), max_size=80))
 def test_fold_equals_the_table(text: str) -> None:
     assert fold(text) == _reference_fold(text)
+
+
+def test_full_width_forms_fold_to_ascii() -> None:
+    assert fold("ＢＭ－１０ Ｍｉｎｉ　Ｐｈｏｎｅ，１８ｇ") == "bm-10 mini phone,18g"
 
 
 # The spec regex as it was before its quantifiers became possessive and a digit inside a run
