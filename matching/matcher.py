@@ -26,6 +26,8 @@ from matching.specs import Spec, extract_specs
 from matching.speedups import Memo
 from matching.terms import (
     BUNDLE_CUE,
+    NEGATION_AFTER,
+    NEGATION_BEFORE,
     PAIRING_CHAIN,
     PAIRING_CUE,
     PAIRING_POSTCUE,
@@ -100,6 +102,10 @@ _NEGATIVE_KEYS = _SIMPLE_NEGATIVE_KEYS | {
     "wanted",
 }
 _NO_SPANS: list[_Span] = []
+# Negative classes a listing can deny ("not a toy", "no GPS"); the others are denials themselves.
+_DENIABLE = frozenset(
+    {"toy", "gps", "spy_camera", "other_product", "legit_phone", "mini_cooper", "card_phone", "report"}
+)
 
 
 # Reason texts by (function, arguments): `_TEXTS[f, args]` is `f(*args)`, built once. Most reasons
@@ -137,6 +143,13 @@ def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
 def _leads(text: str, span: _Span) -> bool:
     """Whether `span` is the first word of the text (the title's), punctuation aside."""
     return not any(c.isalnum() for c in text[: span[0]])
+
+
+def _denied(text: str, span: _Span) -> bool:
+    """Whether the words at `span` are denied: "not a toy", "kein Spielzeug", "oyuncak degil"."""
+    return bool(
+        NEGATION_BEFORE.search(text[max(0, span[0] - 25) : span[0]]) or NEGATION_AFTER.match(text, span[1])
+    )
 
 
 def _works_without_a_phone(text: str, span: _Span) -> bool:
@@ -289,7 +302,8 @@ class Matcher:
     # -- scoring ---------------------------------------------------------------------------------
     def _score(self, title: str, description: str, attrs: str) -> MatchResult:
         w = self.weights
-        original = f"{title}\n{description}\n{attrs}"
+        # "|" between the fields: no vocabulary fragment reads across it ("... Hülle" + "Nur ...").
+        original = f"{title}|{description}|{attrs}"
         text = fold(original)
         t_end, d_end = len(title), len(title) + 1 + len(description)
         reasons: list[Reason] = []
@@ -527,6 +541,8 @@ class Matcher:
             for acc in accessories:
                 if acc[0] >= t_end:
                     break
+                if acc[0] > 0 and BUNDLE_CUE.search(text[max(0, acc[0] - 30) : acc[0]]):
+                    continue  # "... with ear hook", "+ charger": in the box of what the title sells
                 led = acc[0] < first_phone
                 # "BM10 battery 350mAh", "mini phone case": the accessory is the noun a phone names,
                 # unless the title names a SIM slot or a dialer (then its "hook" is the phone's)
@@ -556,12 +572,15 @@ class Matcher:
                 spans = get(key)
                 if spans and key == "accessory_only":
                     spans = [s for s in spans if not _works_without_a_phone(text, s)]
+                elif spans and key in _DENIABLE:
+                    spans = [s for s in spans if not _denied(text, s)]
                 if spans and (not title_only or spans[0][0] < t_end):
                     add(key, msg, points, spans[0])
         paired_end = -1  # where the last smartphone named as what the phone pairs with ends
         for span in get("smartphone", _NO_SPANS):
             if (
-                PAIRING_CUE.search(text[max(0, span[0] - 30) : span[0]])
+                _denied(text, span)
+                or PAIRING_CUE.search(text[max(0, span[0] - 30) : span[0]])
                 or (paired_end >= 0 and PAIRING_CHAIN.match(text[paired_end : span[0]]))
                 or PAIRING_POSTCUE.match(text[span[1] : span[1] + 40])
             ):

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUNDLE_CUE",
+    "NEGATION_AFTER",
+    "NEGATION_BEFORE",
     "PAIRING_CHAIN",
     "PAIRING_CUE",
     "PAIRING_POSTCUE",
@@ -78,16 +80,25 @@ MINI_PHONE = [
     r"movil(?:es)? en miniatura",
     r"telefonos? miniatura",
     r"cep telefonu mini",
+    r"(?:portable|telephone|mobile|movil|telefono|cellulare|telemovel|handy)s? (?:de poche|de bolsillo|"
+    r"tascabile|de bolso|fur die hosentasche)",
     r"(?:جوال|هاتف|موبايل) صغير",
 ]
 
-PHONE_WORD = [PHONE, r"mobile phones?", r"cep telefonu", r"telephones? portables?"]
+PHONE_WORD = [
+    PHONE,
+    r"mobile phones?",
+    r"cep telefonu",
+    r"telephones? portables?",
+    r"(?:gsm|telefoon)?toestel(?:len|letje)?",
+    r"tastenhandys?",
+]
 
 SIM = [
     r"sim(?!\s?lock)(?:s|kaart\w*|karte\w*)?",
     r"sim[\s-]?(?:card|karte|kaart)\w*",
     r"(?:dual|double|doble|2|dos|duplo) chips?",
-    r"(?:con|com|usa|admite|acepta) chips?",
+    r"(?:con|com|usa|admite|acepta|aceita) chips?",
     r"chip gsm",
     r"сим\w*",
     r"sim-карт\w*",
@@ -359,7 +370,7 @@ RISK = {
     "prison_slang": [
         r"beat the b[o0]ss",
         r"knast[\s-]?(?:phone|handy)s?",
-        r"telephones? pouces?",
+        r"telephones? (?:[«\"'] ?)?pouces?",
         r"tel pouces?",
         r"suppositoires?",
         r"mini[\s-]?pouces?",
@@ -950,7 +961,7 @@ EARPIECE = [
 ]
 NO_SIM = [
     r"(?:no|not|without|sans|sin|senza|sem|ohne|kein\w*|bez|без|non|pas(?: de)?|nao)\s+"
-    r"(?:[\w']+\s+){0,3}?(?:sim|carte sim|tarjeta sim|scheda sim|sim[\s-]?kart\w*|karty sim|сим)"
+    r"(?:[\w']+\s+){0,3}?(?:sim|carte sim|tarjeta sim|scheda sim|sim[\s-]?kart\w*|karty sim|сим|chips?)"
     r"(?!\s?(?:lock|free|frei))"
 ]
 NO_SCREEN = [
@@ -1116,10 +1127,15 @@ STANDALONE_CUE = re.compile(
     r"dzwon\w*|bel(?:t|len)|funcion\w*|fonctionn\w*|funktionier\w*|funzion\w*|dziala\w*|werkt|"
     r"звон\w*|работа\w*|suna\w*|apel\w*|arama)\W+(?:\w+\W+){0,3}$"
 )
+# "not a toy", "no es un juguete", "kein Spielzeug", "oyuncak degil": a negative word denied.
+NEGATION_BEFORE = re.compile(
+    r"(?<!\w)(?:not|no|non|isn'?t|kein\w*|geen|pas|nao|nie|nu|niet|nicht|не|ни|ei|ne)\W+(?:\w+\W+){0,2}$"
+)
+NEGATION_AFTER = re.compile(r"\W*(?:degil|değil)(?!\w)")
 WITHOUT_START = re.compile(r"(?:no|sans|sin|senza|sem|ohne|kein\w*|without|bez|без|zonder|fara)\s")
 # "phone + charger + earphones", "with earphones and charger": earphones in the box of a phone.
 BUNDLE_CUE = re.compile(
-    r"(?:\+|&|(?<!\w)(?:with|and|incl\w*|plus|avec|et|mit|und|con|e|y|com|met|en|z|i|ile|ve|cu|si|с|и))"
+    r"(?:\+|&|(?<!\w)(?:with|and|incl\w*|plus|avec|et|mit|und|con|e|y|com|met|en|z|i|ve|cu|si|с|и))"
     r"\W+(?:\w+\W+){0,3}$"
 )
 

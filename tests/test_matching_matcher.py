@@ -615,3 +615,30 @@ def test_plural_cases_and_full_width_forms(matcher) -> None:  # type: ignore[no-
     assert "mini_phone" in VOCAB.scan(fold("Zestaw 3 mini telefonów"))  # PL genitive plural
     result = matcher.score_listing("ＢＭ１０ Ｍｉｎｉ Ｐｈｏｎｅ", "")  # full-width, to slip past filters
     assert result.device_id == "l8star-bm10" and result.flagged, result.reason_texts()
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Not a toy – a real mini phone with SIM", "2G, 68 x 28 x 13 mm."),  # a denied negative
+        ("Kein Spielzeug! Minihandy mit SIM-Karte", "2G, 18 g."),
+        ("Oyuncak değil, gerçek mini telefon", "Tek SIM, 2G, plastik."),
+        ("Telefono tascabile 2G con SIM", "Misure 68 x 28 x 13 mm, 18 g."),  # a pocket phone
+        ("Tastenhandy 2G, 4,67 x 2,1 x 1,2 cm, 13 g", "Dual SIM."),  # a keypad phone by its specs
+        ("Klein 2G-toestel met simkaart", "46,7 x 21 x 12 mm, 13 gram."),
+        ("GSM dialer earpiece with ear hook", "Takes its own SIM card, works without a smartphone."),
+        ("Téléphone « pouce » HS, pour pièces", "20 grammes, plastique."),  # quoted slang, faulty
+        ("Zanco tiny t1 mini phone, no case", "Phone only|Nur das Handy."),
+    ],
+)
+def test_denials_and_bundles(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, description)
+    assert result.flagged, result.reason_texts()
+
+
+def test_no_fragment_reads_across_fields(matcher) -> None:  # type: ignore[no-untyped-def]
+    # "Hülle" ends the title and "Nur" starts the description: not "case only"
+    result = matcher.score_listing("Zanco tiny t1 Minihandy ohne Hülle", "Nur einmal benutzt, 13 g, 2G.")
+    codes = {r.code for r in result.reasons}
+    assert result.flagged and "accessory_only" not in codes, result.reason_texts()
+    assert not matcher.score_listing("Fone Bluetooth discador sem chip", "Pareia com o celular.").flagged
