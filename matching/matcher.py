@@ -425,8 +425,13 @@ class Matcher:
         flagged = tier != "none"
         device: Device | None = None
         if flagged:
-            if len(devices) == 1:
-                device = next(iter(devices.values())).device
+            # the device named, or the only one the title of a single phone names ("Zanco Fly ...
+            # the model before the tiny t1"); a lot of mixed models is no one model
+            named = list(devices.values())
+            if len(named) > 1:
+                named = [] if "bulk_lot" in found else [hit for hit in named if hit.span[0] < t_end]
+            if len(named) == 1:
+                device = named[0].device
             elif not devices and keyfob is not None:
                 device = self._keyfob
         return make_result(

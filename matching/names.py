@@ -19,7 +19,7 @@ from rapidfuzz.utils import default_process
 from matching.catalog import Catalog, Device
 from matching.text import fold
 
-__all__ = ["BRAND_RE", "NameHit", "NameIndex", "find_brand"]
+__all__ = ["BRAND_RE", "NameHit", "NameIndex", "find_brand", "latin"]
 
 # Each alternative starts with its letter and checks the character before it afterwards
 # (`(?<![a-z0-9]).`): that is `(?<![a-z0-9])` in front, but lets `re` skip straight to b, j, t, f.
@@ -43,6 +43,12 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # A letter o written for the zero after a model number's digit (`BM1O`).
 _LOOKALIKE_ZERO = re.compile(r"(?<=[0-9])o")
 _CYRILLIC_LOOKALIKES = str.maketrans("вбмто", "bbmto")
+# Cyrillic letters as Latin ones, one for one (so spans keep their places), for the brand words
+# sellers transliterate (`Занко Т1`, `Л8стар`); the soft and hard signs become a non-letter.
+_TRANSLITERATE = str.maketrans(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґјљњћђџѓќѕ",
+    "abvgdeezziyklmnoprstufhccss'y'euaiiegjlncddgkz",
+)
 
 
 def compact(text: str) -> str:
@@ -50,11 +56,34 @@ def compact(text: str) -> str:
     return _NON_ALNUM.sub("", fold(text))
 
 
+def latin(folded: str) -> str:
+    """Folded text with its Cyrillic letters transliterated, one for one: `занко` -> `zanko`."""
+    return folded if folded.isascii() else folded.translate(_TRANSLITERATE)
+
+
+def _joined_letters(tokens: list[str]) -> list[str]:
+    """Runs of one-letter tokens joined into a word: `L O N G C Z` -> `longcz` (spaced-out names)."""
+    if not any(len(token) == 1 for token in tokens):
+        return tokens
+    joined: list[str] = []
+    spelled = False  # whether joined[-1] is a run of one-letter tokens
+    for token in tokens:
+        if len(token) == 1 and spelled:
+            joined[-1] += token
+        else:
+            joined.append(token)
+            spelled = len(token) == 1
+    return joined
+
+
 def find_brand(folded: str) -> tuple[int, int] | None:
-    """Span of the first mini-phone brand (without a model) in folded text."""
-    if not ("l8" in folded or "zan" in folded or "gt" in folded or "long" in folded):
-        return None
-    m = BRAND_RE.search(folded)
+    """Span of the first mini-phone brand (without a model) in folded text, in Latin or
+    Cyrillic letters."""
+    m = None
+    if "l8" in folded or "zan" in folded or "gt" in folded or "long" in folded:
+        m = BRAND_RE.search(folded)
+    if m is None and ("зан" in folded or "л8" in folded or "гт" in folded or "лонг" in folded):
+        m = BRAND_RE.search(latin(folded))
     return None if m is None else m.span()
 
 
@@ -134,7 +163,9 @@ class NameIndex:
         for m in self._code_matches(folded):
             code = m.group().translate(_CYRILLIC_LOOKALIKES)
             code = _LOOKALIKE_ZERO.sub("0", _NON_ALNUM.sub("", code).rstrip("s+"))
-            before = _TOKEN_RE.findall(folded[max(0, m.start() - 24) : m.start()])[-3:]
+            # the brand words before the code, Cyrillic ones in Latin letters
+            window = latin(folded[max(0, m.start() - 24) : m.start()])
+            before = _joined_letters(_TOKEN_RE.findall(window))[-3:]
             hit = self._resolve(code, before, m.start(), m.end(), folded)
             if hit is not None:
                 hits.append(hit)
@@ -171,6 +202,7 @@ class NameIndex:
         pos = code_start
         while need > 0 and pos > 0:
             pos -= 1
-            if folded[pos].isalnum() and folded[pos].isascii():
+            char = latin(folded[pos])
+            if char.isalnum() and char.isascii():
                 need -= 1
         return pos

@@ -642,3 +642,30 @@ def test_no_fragment_reads_across_fields(matcher) -> None:  # type: ignore[no-un
     codes = {r.code for r in result.reasons}
     assert result.flagged and "accessory_only" not in codes, result.reason_texts()
     assert not matcher.score_listing("Fone Bluetooth discador sem chip", "Pareia com o celular.").flagged
+
+
+@pytest.mark.parametrize(
+    ("title", "device", "quoted"),
+    [
+        ("Занко Т1, мини телефон", "zanco-tiny-t1", "Занко Т1"),  # brand and code in Cyrillic
+        ("Мини телефон Лонг ЦЗ J8", "long-cz-j8", "Лонг ЦЗ J8"),
+        ("Міні телефон L8star БМ70", "l8star-bm70", "L8star БМ70"),
+    ],
+)
+def test_transliterated_brand_words(matcher, title: str, device: str, quoted: str) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, "2G.")
+    named = next(r for r in result.reasons if r.code == "device")
+    assert result.device_id == device and named.excerpt == quoted, result.reason_texts()
+    brand = matcher.score_listing("Мини телефон Занко", "2G.")
+    assert any(r.code == "brand" and r.excerpt == "Занко" for r in brand.reasons), brand.reason_texts()
+
+
+def test_spaced_out_names_and_the_title_s_device(matcher) -> None:  # type: ignore[no-untyped-def]
+    spaced = matcher.score_listing("L O N G  C Z  J 8 thumb phone", "2G.")
+    assert spaced.device_id == "long-cz-j8", spaced.reason_texts()
+    # two models named, one in the title: the title's is the one for sale
+    one = matcher.score_listing("Zanco Fly micro phone", "The model before the Zanco tiny t1. 20 g.")
+    assert one.device_id == "zanco-fly", one.reason_texts()
+    # a lot of mixed models is no one model
+    lot = matcher.score_listing("Lot of 3 mini phones: BM10, Zanco tiny t1", "2G.")
+    assert lot.flagged and lot.device_id is None, lot.reason_texts()
