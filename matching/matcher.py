@@ -140,6 +140,11 @@ def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
     return any(span[0] < b and a < span[1] for a, b in others)
 
 
+def _near(span: _Span, others: Sequence[_Span], gap: int) -> bool:
+    """Whether one of `others` is within `gap` characters of `span`."""
+    return any(max(o[0] - span[1], span[0] - o[1]) <= gap for o in others)
+
+
 def _leads(text: str, span: _Span) -> bool:
     """Whether `span` is the first word of the text (the title's), punctuation aside."""
     return not any(c.isalnum() for c in text[: span[0]])
@@ -330,9 +335,18 @@ class Matcher:
 
         found = VOCAB.scan(text)
         get = found.get
+        prisons = get("prison_word")
+        if prisons:
+            offered = _offered_for_prison(text, prisons)
+            if offered is not None:
+                found["risk_for_prison"] = [offered]
         mini_phone, phone_word = get("mini_phone", _NO_SPANS), get("phone_word", _NO_SPANS)
-        if not mini_phone and "risk_smallest" in found:
-            mini_phone = found["risk_smallest"]  # "the smallest phone" is mini-phone wording too
+        if not mini_phone:
+            # "the smallest phone", a phone "the size of a lighter" or "for prison", and a title
+            # naming the phone by its prison name say mini phone as plainly as "mini phone" does
+            slang = [s for s in get("risk_prison_slang", _NO_SPANS) if s[0] < t_end]
+            sized = [s for s in get("risk_size_of", _NO_SPANS) if _near(s, phone_word, 30)]
+            mini_phone = get("risk_smallest") or get("risk_for_prison") or slang or sized or _NO_SPANS
         title_phone: list[_Span] = []
         if phone_word or mini_phone:
             title_phone = [s for s in (*phone_word, *mini_phone) if s[0] < t_end]
@@ -386,17 +400,13 @@ class Matcher:
                     add(key, msg, points, spans[0])
         if sim_spans:
             add("sim", "takes a SIM card", w.sim, sim_spans[0])
-            dialers = get("bt_dialer")
-            if dialers:  # the GTStar BM50 kind: an earpiece that is a phone of its own
+            # the GTStar BM50 kind: a dialer or an earpiece that takes a SIM is a phone of its own
+            dialers = get("bt_dialer") or get("earpiece")
+            if dialers:
                 add("dialer_sim", "Bluetooth dialer that takes its own SIM", w.dialer_with_sim, dialers[0])
                 phone = True
 
         # (d) risk claims
-        prisons = get("prison_word")
-        if prisons:
-            offered = _offered_for_prison(text, prisons)
-            if offered is not None:
-                found["risk_for_prison"] = [offered]
         risk_total = 0.0
         if not _RISK_KEY_SET.isdisjoint(found):
             for key, msg in _RISK_KEYS:
@@ -579,6 +589,8 @@ class Matcher:
                     spans = [s for s in spans if not _works_without_a_phone(text, s)]
                 elif spans and key in _DENIABLE:
                     spans = [s for s in spans if not _denied(text, s)]
+                    if spans and key == "other_product":  # "USB stick size": a size, not the product
+                        spans = [s for s in spans if not _overlaps(s, get("risk_size_of", _NO_SPANS))]
                 if spans and (not title_only or spans[0][0] < t_end):
                     add(key, msg, points, spans[0])
         paired_end = -1  # where the last smartphone named as what the phone pairs with ends

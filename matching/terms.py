@@ -51,7 +51,7 @@ _LOOSE_PHONE = (
     r"(?:plast|fick|lomme)mobil\w*|мобилн\w*|мобилен|мобільн\w*)"
 )
 _SMALL = (
-    r"(?:mini|micro|tiny|little|thumb|duim|daumen|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
+    r"(?:mini|micro|tiny|little|thumb|duim|daumen|parmak|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
     r"minuscul[eo]s?|miniaturow\w*|malutk\w*|pequenit\w*|chiquit\w*|міні|миниатюрн\w*|крошечн\w*|"
     r"liten|lilla|lille|pieni|pienikokoinen|maly|mali|malen\w*|majhn\w*|kicsi|apro|parany\w*|"
     r"малк\w*|малък|мъничк\w*|маленьк\w*|мініатюрн\w*|ميني|μινι|μικρ(?:ο|α|οσ|ουλ\w*)|μικροσκοπικ\w*|mazas|mazs|tommelstor\w*|tumstor\w*|"
@@ -123,6 +123,15 @@ BULK_LOT = [
     r"комплект|партия|набор)(?: of| de| di| da| van| z| x)?\s+\d+",
     r"(?:pcs|szt|sztuk|stuks|stk|штук\w*|шт|adet|bucati|pezzi|tk|komada|комада)",  # counted pieces ("10 pcs")
     r"job lots?",
+    r"wholesale",
+    r"en[\s-]gros",
+    r"al por mayor",
+    r"(?:no )?atacado",
+    r"gro(?:ß|ss)handel\w*",
+    r"hurtow\w*",
+    r"toptan",
+    r"оптом",
+    r"ingrosso",
 ]
 NETWORK_4G = [r"4g", r"lte", r"5g", r"volte", r"wi-?fi hotspot"]
 
@@ -183,7 +192,8 @@ _EVADE = (
 _PRISON = (
     r"(?:prisons?|jails?|inmates?|prisoners?|penitenciar\w*|penitentiar\w*|bajes|gevangenis\w*|knast|"
     r"gefangnis\w*|jva|carcel\w*|prision\w*|carcere|prigion\w*|galera|wiezieni\w*|тюрьм\w*|сизо|"
-    r"cezaevi\w*|hapishane\w*|prisao|presidio|cadeia|taule|zonzon|parloir|"
+    r"cezaevi\w*|hapishane\w*|prisao|presidio|cadeia|taule|zonzon|parloir|puscari\w*|talego|trullo|hafn|"
+    r"зон[аыуе]|paki|"
     r"fangelse\w*|faengsel\w*|fengsel\w*|vankila\w*|vezeni\w*|vazeni\w*|borton\w*|zatvor\w*|"
     r"затвор\w*|φυλακ\w*|kalejim\w*|cietum\w*|سجن|السجن|vangla\w*|burg(?:u|je)\w*|fangelsi\w*|prisong\w*|"
     r"в'язниц\w*|вязниц\w*|тюрм\w*|сізо)"
@@ -195,7 +205,7 @@ _SIZE_OF = (
     r"kleiner (?:dan|als)|gro(?:ß|ss)e (?:eines?|von)|(?:so )?(?:gro(?:ß|ss)|klein) wie|grootte van|"
     r"zo (?:groot|klein) als|razmerom s|rozmirom (?:z|iz|zi)|"
     r"розміром з|as small as|no bigger than|smaller than|"
-    r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размером с|"
+    r"pas plus (?:haut|grand|large)s? qu'?|wielkosci|размер(?:ом)? с|"
     r"storlek(?:en)? (?:som|av)|(?:lika )?(?:stor|liten|lille) som|storrelse (?:som|av|af)|"
     r"velikost(?:i)? (?:jako )?|velkost(?:i)? |(?:velky|maly) jako|velicine|velikosti|velik (?:kot|kao)|"
     r"размер(?:а)? на|μεγεθοσ|σαν|stærð við|sou grouss wei|големина на|величин\w*)"
@@ -213,7 +223,8 @@ _SIZE_OBJECT = (
     r"finger|doigt|"
     r"dedo\w*|dito|polegar|pulgar|pollice|duim|kciuk\w*|palc\w*|deget\w*|палец|пальц\w*|"
     r"lipstick|rouge a levres|"
-    r"pintalabios|usb (?:drive|stick)|car key|stick of gum|pen cap|tapon)"
+    r"pintalabios|usb[\s-]?(?:drive|stick)|cle usb|chiavetta usb|memoria usb|pendrive|car key|"
+    r"stick of gum|pen cap|tapon)"
 )
 RISK = {
     "undetectable": [
@@ -366,6 +377,7 @@ RISK = {
         r"finger[\s-]?sized?",
         r"fingergro(?:ß|ss)\w*",
         r"lipstick[\s-]?sized?",
+        r"usb[\s-]?(?:stick|drive)[\s-]?sized?",
     ],
     "prison_slang": [
         r"beat the b[o0]ss",
@@ -377,6 +389,7 @@ RISK = {
         r"jail[\s-]?phones?",
         r"prison[\s-]?phones?",
         r"winzphone",
+        r"bajes(?:mobiel|telefoon)\w*",
     ],
     "discreet": [
         r"(?:discreet|discrete|plain|neutral|unmarked|neutre|discret|discreto|diskret\w*|"
@@ -448,6 +461,11 @@ ACCESSORY = [
     r"pokrowiec",
     r"ladowarka",
     r"akumulator",
+    r"acumulator\w*",
+    r"ersatzakku\w*",
+    r"(?:screen|display|lcd|oled) (?:modules?|assembl(?:y|ies)|replacement)",
+    r"replacement (?:display|screen|lcd)s?",
+    r"display ?modul\w*",
     r"чехол\w*",
     r"чохл\w*",
     r"чохол",
@@ -695,6 +713,9 @@ WANTED = [
 # News, reports, books and repair services about such phones: nothing is sold as a phone.
 REPORT = [
     r"seized",
+    r"seiz(?:e|es|ure)",
+    r"incauta\w*",
+    r"decomisa\w*",
     r"confiscated",
     r"smuggled",
     r"saisi(?:e|s|es)?",
@@ -957,11 +978,13 @@ EARPIECE = [
     r"oortjes?",
     r"sluchawk\w*",
     r"fones? de ouvido",
+    r"fones? (?:bluetooth|bt|sem fio)",
     r"casca",
 ]
 NO_SIM = [
-    r"(?:no|not|without|sans|sin|senza|sem|ohne|kein\w*|bez|без|non|pas(?: de)?|nao)\s+"
-    r"(?:[\w']+\s+){0,3}?(?:sim|carte sim|tarjeta sim|scheda sim|sim[\s-]?kart\w*|karty sim|сим|chips?)"
+    r"(?:no|not|without|sans|sin|senza|sem|ohne|kein\w*|bez|без|non|pas(?: de)?|nao|geen|nessun\w*|ningun\w*|"
+    r"nenhum\w*|aucune?|brak|fara|zonder|utan|uden|uten|ilman|nie)\s+"
+    r"(?:[\w']+\s+){0,3}?(?:sim|carte sim|tarjeta sim|scheda sim|sim[\s-]?kaa?rt\w*|karty sim|сим|chips?)"
     r"(?!\s?(?:lock|free|frei))"
 ]
 NO_SCREEN = [
@@ -987,6 +1010,11 @@ OTHER_PRODUCT = [
     r"external battery",
     r"bateria externa",
     r"speakers?",
+    r"glosni\w*",
+    r"reproduktor\w*",
+    r"hangszoro\w*",
+    r"kaiutin\w*",
+    r"hogtalare\w*",
     r"hoparlor\w*",
     r"enceintes?",
     r"altavoz",
@@ -1023,6 +1051,7 @@ DETECTOR = [
     r"brouilleurs?",
     r"inhibidor(?:es)?",
     r"storsender",
+    r"detector\w* (?:de |di |for )?(?:telefoane|telefonos|telemoveis|celulares|moviles|cellulari|phones)",
     r"(?:mobilfunk|handy|telefon|mobiel)detektor\w*",
     r"(?:phone |mobile |cell(?:phone)? )?detection systems?",
     r"systemes? de detection",
@@ -1062,6 +1091,7 @@ KEYFOB = [
     r"(?:araba|oto) anahtar\w*",
     r"автоключ\w*",
     r"ключ\w* (?:от |від )?(?:авто\w*|машин\w*)",
+    r"(?:автомобильн|машинн)\w* ключ\w*",
     r"مفتاح سيار\w*",
     r"ريموت السيار\w*",
     r"bilnyckel\w*",
@@ -1097,9 +1127,9 @@ PRISON_WORD = [_PRISON]
 PRISON_PURPOSE = (
     re.compile(
         PHONE + r"(?:\s+(?!credit|card|minutes|calls|top)[\w'-]+)?\s+(?:for|pour|para|fur|furs|per|pt|pentru|"
-        r"voor|do|для|na|в)\s+(?:the |de |la |le |il |den |die |o |a |em |w |в )?$"
+        r"voor|do|для|na|в)\s+(?:the |de |la |le |il |el |al |lo |het |den |die |der |o |a |em |w |в )?$"
     ),
-    re.compile(r"^\s+icin\s+(?:[\w'-]+\s+){0,2}?" + PHONE),
+    re.compile(r"^\s+(?:icin|uygun)\s+(?:[\w'-]+\s+){0,2}?" + PHONE),
 )
 # "pair with your smartphone", "headset for your iPhone or Android": a smartphone named as the
 # thing the mini phone pairs with is not a smartphone listing.
@@ -1125,7 +1155,7 @@ PAIRING_POSTCUE = re.compile(r"^\W+(?:\w+\W+){0,3}?(?:ile|uyumlu)(?!\w)")
 STANDALONE_CUE = re.compile(
     r"(?<!\w)(?:calls?|calling|works?|working|llam\w*|liga\w*|telefonier\w*|anruf\w*|appel\w*|chiam\w*|"
     r"dzwon\w*|bel(?:t|len)|funcion\w*|fonctionn\w*|funktionier\w*|funzion\w*|dziala\w*|werkt|"
-    r"звон\w*|работа\w*|suna\w*|apel\w*|arama)\W+(?:\w+\W+){0,3}$"
+    r"звон\w*|работа\w*|suna\w*|suni|apel\w*|arama)\W+(?:\w+\W+){0,3}$"
 )
 # "not a toy", "no es un juguete", "kein Spielzeug", "oyuncak degil": a negative word denied.
 NEGATION_BEFORE = re.compile(

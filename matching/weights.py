@@ -50,7 +50,7 @@ class MatchWeights:
     network_4g: float = -15.0
     sim: float = 5.0
     bluetooth_dialer: float = 10.0
-    dialer_with_sim: float = 15.0  # a Bluetooth dialer that also takes a SIM
+    dialer_with_sim: float = 20.0  # a Bluetooth dialer or earpiece that also takes a SIM
     voice_changer: float = 10.0
     phone_word: float = 5.0
     bulk_lot: float = 10.0  # "lot of 5", "10 pcs" beside mini-phone wording
@@ -59,7 +59,7 @@ class MatchWeights:
     risk_cap: float = 42.0
     # (e) hard negatives and accessories
     accessory_title: float = -70.0
-    accessory_only: float = -50.0
+    accessory_only: float = -70.0
     smartphone: float = -55.0
     legit_phone: float = -40.0
     toy: float = -50.0

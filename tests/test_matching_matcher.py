@@ -669,3 +669,46 @@ def test_spaced_out_names_and_the_title_s_device(matcher) -> None:  # type: igno
     # a lot of mixed models is no one model
     lot = matcher.score_listing("Lot of 3 mini phones: BM10, Zanco tiny t1", "2G.")
     assert lot.flagged and lot.device_id is None, lot.reason_texts()
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Celular do tamanho de um isqueiro", "Pesa 18 gramas."),  # a phone the size of a lighter
+        ("Telefonik wielkości zapalniczki", "Waży 20 g."),
+        ("Telefon pentru pușcărie", "2G, cartelă SIM."),  # a phone for prison
+        ("Móvil para el talego", "2G, SIM."),
+        ("Телефон для зоны", "2G, сим-карта."),
+        ("Cezaevine uygun telefon", "2G, SIM kart."),
+        ("Téléphone pouce neuf", "Jamais servi."),  # named by its prison name in the title
+        ("Oortje met eigen simkaart", "Bellen zonder telefoon, 2G."),  # an earpiece that takes a SIM
+        ("Fone bluetooth com chip próprio", "Faz ligação sem celular, 2G."),
+        ("Cască bluetooth cu SIM proprie", "Suni fără telefon, 2G."),
+        ("Tiny cell phone, USB stick size, dual SIM", "2G, 18 g."),  # a size, not a USB stick
+        ("Телефоны оптом, размер с зажигалку", "2G, 200 мАч, от 10 шт."),
+        ("Toptan parmak telefon 20 adet", "2G, 200 mAh."),
+        ("Телефон в виде автомобильного ключа", "GSM, SIM-карта."),
+    ],
+)
+def test_plainly_worded_mini_phones(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, description)
+    assert result.flagged, result.reason_texts()
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Officers seize dozens of thumb-sized phones in cell searches", "Plastic phones, report."),
+        ("Bluetooth oortje met dialer functie", "Koppelen aan je telefoon, geen simkaart mogelijk."),
+        ("Auricolare Bluetooth con dialer", "Si collega al telefono, nessuna SIM."),
+        ("Głośnik Bluetooth wielkości kciuka", "Odbiera połączenia z telefonu. Nie obsługuje karty SIM."),
+        ("Detector de teléfonos móviles para prisiones", "Portátil, detecta mini teléfonos."),
+        ("Acumulator pentru BM10 350 mAh", "Pentru mini telefonul 68 x 28 x 13 mm."),
+        ("Ersatzakku für L8star BM10 – 350 mAh", "Nur Akku, kein Handy."),
+        ("0.66 inch OLED screen module – L8star BM70 replacement display", ""),
+        ("BM10 350mAh 3.7V", "Spare cell for the mini phone. Battery only, no phone."),
+    ],
+)
+def test_accessories_and_gadgets_with_the_phones_words(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, description)
+    assert not result.flagged, result.reason_texts()
