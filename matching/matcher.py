@@ -344,9 +344,11 @@ class Matcher:
         if not mini_phone:
             # "the smallest phone", a phone "the size of a lighter" or "for prison", and a title
             # naming the phone by its prison name say mini phone as plainly as "mini phone" does
-            slang = [s for s in get("risk_prison_slang", _NO_SPANS) if s[0] < t_end]
-            sized = [s for s in get("risk_size_of", _NO_SPANS) if _near(s, phone_word, 30)]
-            mini_phone = get("risk_smallest") or get("risk_for_prison") or slang or sized or _NO_SPANS
+            mini_phone = get("risk_smallest") or get("risk_for_prison") or _NO_SPANS
+            if not mini_phone and ("risk_prison_slang" in found or "risk_size_of" in found):
+                mini_phone = [s for s in get("risk_prison_slang", _NO_SPANS) if s[0] < t_end] or [
+                    s for s in get("risk_size_of", _NO_SPANS) if _near(s, phone_word, 30)
+                ]
         title_phone: list[_Span] = []
         if phone_word or mini_phone:
             title_phone = [s for s in (*phone_word, *mini_phone) if s[0] < t_end]

@@ -712,3 +712,10 @@ def test_plainly_worded_mini_phones(matcher, title: str, description: str) -> No
 def test_accessories_and_gadgets_with_the_phones_words(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
     result = matcher.score_listing(title, description)
     assert not result.flagged, result.reason_texts()
+
+
+def test_news_of_seized_phones_and_a_croatian_car_key_phone(matcher) -> None:  # type: ignore[no-untyped-def]
+    news = matcher.score_listing("Tiny phones found hidden in a prison cell", "Plastic, thumb-sized.")
+    assert not news.flagged, news.reason_texts()
+    keyfob = matcher.score_listing("Mini mobitel u obliku autoključa", "Radi s SIM karticom.")
+    assert keyfob.flagged and keyfob.device_id == "keyfob-phone", keyfob.reason_texts()
