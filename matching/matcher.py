@@ -405,7 +405,12 @@ class Matcher:
             # the GTStar BM50 kind: a dialer or an earpiece that takes a SIM is a phone of its own
             dialers = get("bt_dialer") or get("earpiece")
             if dialers:
-                add("dialer_sim", "Bluetooth dialer or earpiece that takes its own SIM", w.dialer_with_sim, dialers[0])
+                add(
+                    "dialer_sim",
+                    "Bluetooth dialer or earpiece that takes its own SIM",
+                    w.dialer_with_sim,
+                    dialers[0],
+                )
                 phone = True
 
         # (d) risk claims
