@@ -565,6 +565,8 @@ class Matcher:
                     break
                 if acc[0] > 0 and BUNDLE_CUE.search(text[max(0, acc[0] - 30) : acc[0]]):
                     continue  # "... with ear hook", "+ charger": in the box of what the title sells
+                if any(p[0] == acc[1] + 1 and text[acc[1]] == "-" for p in title_phone):
+                    continue  # "Ohrbügel-Telefon": the accessory word names the phone's shape
                 led = acc[0] < first_phone
                 # "BM10 battery 350mAh", "mini phone case": the accessory is the noun a phone names,
                 # unless the title names a SIM slot or a dialer (then its "hook" is the phone's)

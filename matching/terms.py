@@ -36,13 +36,13 @@ __all__ = [
 # A phone noun (strict: words that mean a telephone, not "portable" or "mobile" alone).
 PHONE = (
     r"(?:(?:cell|mobile|keypad|feature|gsm)[\s-]?phones?|phones?|cellphones?|handsets?|"
-    r"telephones?|movil(?:es)?|telefonos?|celular(?:es)?|telemove(?:l|is)|telefones?|"
+    r"telephones?|movil(?:es)?|telefonos?|telefonit[oa]s?|celular(?:es)?|telemove(?:l|is)|telefones?|"
     r"cellular[ei]|telefonin[oi]|handys?|telefoane(?:le)?|telefoons?|telefoontjes?|"
     # telefon with the endings of PL RO CS SK SV DA NB HU LT LV (telefonen, telefonja, telefonas)
     r"telefon(?:u|y|ie|ul|ik|iki|ikow|ow|ami|ach|en|er|erna|erne|ene|et|ja|ok|t|ot|as|ai|s|a|e|i|om)?|"
     r"mobiltelefon\w*|matkapuhelin\w*|mobitel\w*|mobiil\w*|mobla|farsim\w*|(?:plast|mini)?sim(?:i|inn|inum|ans|a|ar|ann)|puhel(?:in|imen|imet|imia|imeen|inta)|kannyk\w*|"
     r"κινητ(?:ο|α|ου|ων)|τηλεφων(?:ο|α|ου|ων)|"
-    r"телефон\w*|мобильник\w*|мобілк\w*|сотовый|هاتف|جوال|موبايل|تليفون|تلفون)"
+    r"телефон\w*|мобильник\w*|мобілк\w*|трубк\w*|сотовый|هاتف|جوال|موبايل|تليفون|تلفون)"
 )
 # Also "mobile" words that name a phone only beside "mini" ("mobil" is a phone in SV CS HU, an
 # adjective in DE).
@@ -51,7 +51,7 @@ _LOOSE_PHONE = (
     r"(?:plast|fick|lomme)mobil\w*|мобилн\w*|мобилен|мобільн\w*)"
 )
 _SMALL = (
-    r"(?:mini|micro|tiny|little|thumb|duim|daumen|parmak|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
+    r"(?:mini|micro|tiny|little|thumb|finger|duim|daumen|parmak|kucuk|mititel\w*|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
     r"minuscul[eo]s?|miniaturow\w*|malutk\w*|pequenit\w*|chiquit\w*|міні|миниатюрн\w*|крошечн\w*|"
     r"liten|lilla|lille|pieni|pienikokoinen|maly|mali|malen\w*|majhn\w*|kicsi|apro|parany\w*|"
     r"малк\w*|малък|мъничк\w*|маленьк\w*|мініатюрн\w*|ميني|μινι|μικρ(?:ο|α|οσ|ουλ\w*)|μικροσκοπικ\w*|mazas|mazs|tommelstor\w*|tumstor\w*|"
@@ -64,7 +64,7 @@ _GAP = r"(?:(?!sim|usb|sd\b|cooper)[\w'.+]+[\s-]+){0,2}?"
 MINI_PHONE = [
     _SMALL + r"[\s-]*" + _GAP + _LOOSE_PHONE,
     _LOOSE_PHONE + r"[\s-]+(?:mini|miniatur[ea]s?|miniatur|miniaturas?|enanos?|ميني|minuscul\w*|"
-    r"pequenit\w*|chiquit\w*|mici)",
+    r"pequenit\w*|chiquit\w*|mici|mititel\w*)",
     r"mini[\s-]?handys?",
     r"minimovil(?:es)?",
     r"minitelefon\w*",
@@ -80,7 +80,8 @@ MINI_PHONE = [
     r"movil(?:es)? en miniatura",
     r"telefonos? miniatura",
     r"cep telefonu mini",
-    r"(?:portable|telephone|mobile|movil|telefono|cellulare|telemovel|handy)s? (?:de poche|de bolsillo|"
+    r"(?:portable|telephone|mobile|movil|telefono|telefonin[oi]|cellular[ei]|telemovel|handy)s? (?:de poche|"
+    r"de bolsillo|tascabil[ei]|"
     r"tascabile|de bolso|fur die hosentasche)",
     r"(?:جوال|هاتف|موبايل) صغير",
 ]
@@ -99,6 +100,7 @@ SIM = [
     r"sim[\s-]?(?:card|karte|kaart)\w*",
     r"(?:dual|double|doble|2|dos|duplo) chips?",
     r"(?:con|com|usa|admite|acepta|aceita) chips?",
+    r"cartel(?:a|e|uta) (?:sim|proprie)",
     r"chip gsm",
     r"сим\w*",
     r"sim-карт\w*",
@@ -121,7 +123,8 @@ NETWORK_2G = [
 BULK_LOT = [
     r"(?:lot|lots|lotto|lote|stock|bundle|pack|set|paquete|pacote|partia|zestaw|pachet|partij|"
     r"комплект|партия|набор)(?: of| de| di| da| van| z| x)?\s+\d+",
-    r"(?:pcs|szt|sztuk|stuks|stk|штук\w*|шт|adet|bucati|pezzi|tk|komada|комада)",  # counted pieces ("10 pcs")
+    # counted pieces ("10 pcs")
+    r"(?:pcs|szt|sztuk|stuks|stk|stuck|штук\w*|шт|adet|bucati|pezzi|tk|komada|комада)",
     r"job lots?",
     r"wholesale",
     r"en[\s-]gros",
@@ -193,7 +196,8 @@ _PRISON = (
     r"(?:prisons?|jails?|inmates?|prisoners?|penitenciar\w*|penitentiar\w*|bajes|gevangenis\w*|knast|"
     r"gefangnis\w*|jva|carcel\w*|prision\w*|carcere|prigion\w*|galera|wiezieni\w*|тюрьм\w*|сизо|"
     r"cezaevi\w*|hapishane\w*|prisao|presidio|cadeia|taule|zonzon|parloir|puscari\w*|talego|trullo|hafn|"
-    r"зон[аыуе]|paki|"
+    r"зон[аыуе]|paki|besuchsraum|besuchszimmer|vis a vis|colloqui|widzeni\w*|vorbitor|visiting rooms?|"
+    r"(?:dia|dias) de visita|"
     r"fangelse\w*|faengsel\w*|fengsel\w*|vankila\w*|vezeni\w*|vazeni\w*|borton\w*|zatvor\w*|"
     r"затвор\w*|φυλακ\w*|kalejim\w*|cietum\w*|سجن|السجن|vangla\w*|burg(?:u|je)\w*|fangelsi\w*|prisong\w*|"
     r"в'язниц\w*|вязниц\w*|тюрм\w*|сізо)"
@@ -222,7 +226,7 @@ _SIZE_OBJECT = (
     r"kveikjar\w*|þumal\w*|feierzeug\w*|упаљач\w*|прст\w*|gisht\w*|cakmak\w*|"
     r"finger|doigt|"
     r"dedo\w*|dito|polegar|pulgar|pollice|duim|kciuk\w*|palc\w*|deget\w*|палец|пальц\w*|"
-    r"lipstick|rouge a levres|"
+    r"lipstick|rouge a levres|zippo|batom|rossetto|lippenstift|szmink\w*|помад\w*|matchbox|"
     r"pintalabios|usb[\s-]?(?:drive|stick)|cle usb|chiavetta usb|memoria usb|pendrive|car key|"
     r"stick of gum|pen cap|tapon)"
 )
@@ -371,7 +375,10 @@ RISK = {
         r"(?:sytyttimen|sytkarin|tupakansytyttimen|peukalon) kokoinen",
         r"(?:tulemasina|poidla|sorme) suurune",
         r"(?:ongyujto|huvelykujj)\w* meret\w*",
-        r"(?:cakmak|parmak|ruj)\w* (?:boyut\w*|buyuklug\w*|kadar)",
+        r"(?:cakmak|parmak|ruj)\w* (?:boyu\w*|buyuklug\w*|kadar)",
+        r"(?:two|deux|dos|zwei|due|dwa|twee|doi|dois) "
+        r"(?:fingers|doigts|dedos|finger|dita|palce|vingers|degete)",
+        r"с (?:палец|зажигалк\w*)",
         r"بحجم (?:ال)?(?:اصبع|إصبع|ولاعة|قداحة|ابهام|إبهام)\w*",
         r"thumb[\s-]?sized?",
         r"finger[\s-]?sized?",
@@ -737,6 +744,13 @@ REPORT = [
     r"изъят\w*",
     r"documentar(?:y|ies|io|ios)",
     r"documentaire",
+    r"newspapers?",
+    r"zeitung",
+    r"giornale",
+    r"quotidiano",
+    r"periodico",
+    r"krant",
+    r"gazet(?:a|te)",
     r"dokumentation",
     r"reportage",
     r"(?:phone|mobile|cellphone)s? repairs",  # not "spares or repairs", said of a faulty phone
@@ -1066,12 +1080,13 @@ DETECTOR = [
     r"sistem\w* di rilevamento",
     r"detektionssystem\w*",
     r"detectiesyste\w*",
-    r"wand",
+    r"(?:security|detector|detection|scanner|metal) wands?",
 ]
 CARD_PHONE = [r"card phone", r"credit[\s-]?card (?:size|sized)", r"ultra[\s-]?thin"]
 KEYFOB = [
     r"key[\s-]?fob",
     r"car[\s-]?(?:remote[\s-]?)?keys?",
+    r"car remotes?",
     r"porte[\s-]?cles?",
     r"cle de voiture",
     r"llave de coche",
@@ -1134,8 +1149,9 @@ PRISON_WORD = [_PRISON]
 # "icin" then a phone noun.
 PRISON_PURPOSE = (
     re.compile(
-        PHONE + r"(?:\s+(?!credit|card|minutes|calls|top)[\w'-]+)?\s+(?:for|pour|para|fur|furs|per|pt|pentru|"
-        r"voor|do|для|na|в)\s+(?:the |de |la |le |il |el |al |lo |het |den |die |der |o |a |em |w |в )?$"
+        PHONE + r"(?:\s+(?!credit|card|minutes|calls|top)[\w'-]+)?\s+"
+        r"(?:for|pour|para|pra|fur|furs|per|pt|pentru|voor|do|для|na|на|в)\s+"
+        r"(?:the |de |la |le |il |i |gli |el |al |lo |het |den |die |der |o |a |em |w |в )?$"
     ),
     re.compile(r"^\s+(?:icin|uygun)\s+(?:[\w'-]+\s+){0,2}?" + PHONE),
 )

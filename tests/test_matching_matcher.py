@@ -169,26 +169,6 @@ def test_generalised_positives(matcher, title: str, description: str, device: st
 
 
 @pytest.mark.parametrize(
-    ("title", "description"),
-    [
-        ("Pisike mobiiltelefon ilma metallita", "Kaal 19 g, tulemasina suurune, 2G."),  # ET
-        ("Maailma väikseim telefon", "Plastkorpus, ei piiksu metallidetektoris."),
-        ("Telefoni më i vogël në botë", "Pa metal, nuk e kap detektori, 2G."),  # SQ
-        ("Lítill farsími úr plasti", "Enginn málmur, á stærð við kveikjara, 2G."),  # IS
-        ("Klengst Handy vun der Welt", "Ouni Metall, 2G, 18 g."),  # LB
-        ("Најмањи мобилни телефон", "Без метала, пролази кроз детектор, 2G."),  # SR
-        ("Мал мобилен телефон", "Без метал, поминува низ детектор, 2G."),  # MK
-        ("Крихітний телефон для в'язниці", "Без металу, 2 SIM, 19 г."),  # UK
-        ("Zanco Fly mini phone, screen not working", "Sold for spares, powers on."),  # faulty units count
-        ("Mini phone doesn't beep at metal detectors", "Plastic body, 2G, 20 g."),
-    ],
-)
-def test_more_languages_positives(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
-    result = matcher.score_listing(title, description)
-    assert result.flagged, result.reason_texts()
-
-
-@pytest.mark.parametrize(
     ("title", "code"),
     [
         ("Найменший телефон у світі", "risk_smallest"),  # UK
@@ -566,48 +546,6 @@ def test_slot_constructor_builds_what_the_dataclass_builds() -> None:
         slot_constructor(Spec)("weight", (13.0,))  # every field is required
 
 
-@pytest.mark.parametrize(
-    ("title", "description"),
-    [
-        ("Suche Mini Handy BM10 oder Zanco", "Zahle bar, Abholung möglich."),  # wanted ads
-        ("[WTB] smallest phone, no metal", "Paying well for a BM10."),
-        ("Куплю мини телефон BM10", "Недорого."),
-        ("Documentary: tiny phones smuggled into prisons", "DVD, 52 min, undetectable phones explained."),
-        ("Phone repairs for BM10 and Zanco tiny t1", "Screens and charging ports, same day."),
-        ("Mini phones seized in cell searches", "Photo report, 40 tiny plastic phones."),
-        ("BM70 battery 600mAh replacement", ""),  # the accessory is what the model names
-        ("Zanco tiny t2 case silicone black", ""),
-        ("Gehäuse für BM10 blau", "Ohne Elektronik."),
-        ("Mobilfunkdetektor für Gefängnisse", "Findet auch Minihandys aus Kunststoff."),
-        ("Phone detection system for correctional facilities", "Detects mini phones and BM10-type devices."),
-    ],
-)
-def test_offers_of_something_else(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
-    result = matcher.score_listing(title, description)
-    assert not result.flagged, result.reason_texts()
-
-
-@pytest.mark.parametrize(
-    ("title", "description"),
-    [
-        ("L8star BM10 mini phone – spares or repairs", "Does not charge."),  # a faulty phone
-        ("Mini phone BM10 with earphones and charger", "2G, dual SIM."),  # earphones in the box
-        ("Mini téléphone + chargeur + écouteurs", "Taille d'un briquet, 2G."),
-        ("GTStar BM50 earpiece with SIM slot", "Calls without a phone, 2G."),  # works on its own
-        ("BM50 Bluetooth dialer with its own SIM", "Pairs with an iPhone or an Android phone too."),
-        ("BM50 kulaklık telefon, kendi SIM kartı", "iPhone veya Android ile de eşleşir."),
-        ("Bluetooth dialer earpiece that takes its own SIM card", "Hook design, 2G."),
-        ("Kleinste telefoon ter wereld", "2G, simkaart, zwart."),  # "smallest phone" is mini wording
-        ("smallestphone nometal 2G", "takes any sim"),  # glued words
-        ("Duimtelefoon, plastic, geen metaal", "Ongeveer 7 cm, 20 gram."),
-        ("Mini phone BM50 Bluetooth dialer SIM ear hook", "Keyword-stuffed shop title."),
-    ],
-)
-def test_phones_in_the_company_of_negative_words(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
-    result = matcher.score_listing(title, description)
-    assert result.flagged, result.reason_texts()
-
-
 def test_plural_cases_and_full_width_forms(matcher) -> None:  # type: ignore[no-untyped-def]
     from matching.terms import VOCAB
     from matching.text import fold
@@ -615,25 +553,6 @@ def test_plural_cases_and_full_width_forms(matcher) -> None:  # type: ignore[no-
     assert "mini_phone" in VOCAB.scan(fold("Zestaw 3 mini telefonów"))  # PL genitive plural
     result = matcher.score_listing("ＢＭ１０ Ｍｉｎｉ Ｐｈｏｎｅ", "")  # full-width, to slip past filters
     assert result.device_id == "l8star-bm10" and result.flagged, result.reason_texts()
-
-
-@pytest.mark.parametrize(
-    ("title", "description"),
-    [
-        ("Not a toy – a real mini phone with SIM", "2G, 68 x 28 x 13 mm."),  # a denied negative
-        ("Kein Spielzeug! Minihandy mit SIM-Karte", "2G, 18 g."),
-        ("Oyuncak değil, gerçek mini telefon", "Tek SIM, 2G, plastik."),
-        ("Telefono tascabile 2G con SIM", "Misure 68 x 28 x 13 mm, 18 g."),  # a pocket phone
-        ("Tastenhandy 2G, 4,67 x 2,1 x 1,2 cm, 13 g", "Dual SIM."),  # a keypad phone by its specs
-        ("Klein 2G-toestel met simkaart", "46,7 x 21 x 12 mm, 13 gram."),
-        ("GSM dialer earpiece with ear hook", "Takes its own SIM card, works without a smartphone."),
-        ("Téléphone « pouce » HS, pour pièces", "20 grammes, plastique."),  # quoted slang, faulty
-        ("Zanco tiny t1 mini phone, no case", "Phone only|Nur das Handy."),
-    ],
-)
-def test_denials_and_bundles(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
-    result = matcher.score_listing(title, description)
-    assert result.flagged, result.reason_texts()
 
 
 def test_no_fragment_reads_across_fields(matcher) -> None:  # type: ignore[no-untyped-def]
@@ -671,51 +590,139 @@ def test_spaced_out_names_and_the_title_s_device(matcher) -> None:  # type: igno
     assert lot.flagged and lot.device_id is None, lot.reason_texts()
 
 
-@pytest.mark.parametrize(
-    ("title", "description"),
-    [
-        ("Celular do tamanho de um isqueiro", "Pesa 18 gramas."),  # a phone the size of a lighter
-        ("Telefonik wielkości zapalniczki", "Waży 20 g."),
-        ("Telefon pentru pușcărie", "2G, cartelă SIM."),  # a phone for prison
-        ("Móvil para el talego", "2G, SIM."),
-        ("Телефон для зоны", "2G, сим-карта."),
-        ("Cezaevine uygun telefon", "2G, SIM kart."),
-        ("Téléphone pouce neuf", "Jamais servi."),  # named by its prison name in the title
-        ("Oortje met eigen simkaart", "Bellen zonder telefoon, 2G."),  # an earpiece that takes a SIM
-        ("Fone bluetooth com chip próprio", "Faz ligação sem celular, 2G."),
-        ("Cască bluetooth cu SIM proprie", "Suni fără telefon, 2G."),
-        ("Tiny cell phone, USB stick size, dual SIM", "2G, 18 g."),  # a size, not a USB stick
-        ("Телефоны оптом, размер с зажигалку", "2G, 200 мАч, от 10 шт."),
-        ("Toptan parmak telefon 20 adet", "2G, 200 mAh."),
-        ("Телефон в виде автомобильного ключа", "GSM, SIM-карта."),
-    ],
-)
-def test_plainly_worded_mini_phones(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
-    result = matcher.score_listing(title, description)
-    assert result.flagged, result.reason_texts()
-
-
-@pytest.mark.parametrize(
-    ("title", "description"),
-    [
-        ("Officers seize dozens of thumb-sized phones in cell searches", "Plastic phones, report."),
-        ("Bluetooth oortje met dialer functie", "Koppelen aan je telefoon, geen simkaart mogelijk."),
-        ("Auricolare Bluetooth con dialer", "Si collega al telefono, nessuna SIM."),
-        ("Głośnik Bluetooth wielkości kciuka", "Odbiera połączenia z telefonu. Nie obsługuje karty SIM."),
-        ("Detector de teléfonos móviles para prisiones", "Portátil, detecta mini teléfonos."),
-        ("Acumulator pentru BM10 350 mAh", "Pentru mini telefonul 68 x 28 x 13 mm."),
-        ("Ersatzakku für L8star BM10 – 350 mAh", "Nur Akku, kein Handy."),
-        ("0.66 inch OLED screen module – L8star BM70 replacement display", ""),
-        ("BM10 350mAh 3.7V", "Spare cell for the mini phone. Battery only, no phone."),
-    ],
-)
-def test_accessories_and_gadgets_with_the_phones_words(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
-    result = matcher.score_listing(title, description)
-    assert not result.flagged, result.reason_texts()
-
-
 def test_news_of_seized_phones_and_a_croatian_car_key_phone(matcher) -> None:  # type: ignore[no-untyped-def]
     news = matcher.score_listing("Tiny phones found hidden in a prison cell", "Plastic, thumb-sized.")
     assert not news.flagged, news.reason_texts()
     keyfob = matcher.score_listing("Mini mobitel u obliku autoključa", "Radi s SIM karticom.")
     assert keyfob.flagged and keyfob.device_id == "keyfob-phone", keyfob.reason_texts()
+
+
+def test_a_newspaper_is_no_offer_and_a_wand_no_detector_for_sale(matcher) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing("Daily Telegraph, 18 Dec 2017 – full newspaper", "On miniature phones.")
+    assert not result.flagged, result.reason_texts()
+    wand = matcher.score_listing("2G handset – no fuss with the wand", "Plastic shell, SIM.")
+    assert "detector" not in {r.code for r in wand.reasons}, wand.reason_texts()
+
+
+# Wordings of matcher 2026.4: each list a class of listing that a held-out set found.
+# ET SQ IS LB SR MK UK, a faulty unit, 'doesn't beep'
+POSITIVES_IN_MORE_LANGUAGES = [
+    ("Pisike mobiiltelefon ilma metallita", "Kaal 19 g, tulemasina suurune, 2G."),  # ET
+    ("Maailma väikseim telefon", "Plastkorpus, ei piiksu metallidetektoris."),
+    ("Telefoni më i vogël në botë", "Pa metal, nuk e kap detektori, 2G."),  # SQ
+    ("Lítill farsími úr plasti", "Enginn málmur, á stærð við kveikjara, 2G."),  # IS
+    ("Klengst Handy vun der Welt", "Ouni Metall, 2G, 18 g."),  # LB
+    ("Најмањи мобилни телефон", "Без метала, пролази кроз детектор, 2G."),  # SR
+    ("Мал мобилен телефон", "Без метал, поминува низ детектор, 2G."),  # MK
+    ("Крихітний телефон для в'язниці", "Без металу, 2 SIM, 19 г."),  # UK
+    ("Zanco Fly mini phone, screen not working", "Sold for spares, powers on."),  # faulty units count
+    ("Mini phone doesn't beep at metal detectors", "Plastic body, 2G, 20 g."),
+]
+# a faulty phone's repairs, earphones in the box, pairing, glued and Dutch words
+POSITIVES_BESIDE_NEGATIVE_WORDS = [
+    ("L8star BM10 mini phone – spares or repairs", "Does not charge."),  # a faulty phone
+    ("Mini phone BM10 with earphones and charger", "2G, dual SIM."),  # earphones in the box
+    ("Mini téléphone + chargeur + écouteurs", "Taille d'un briquet, 2G."),
+    ("GTStar BM50 earpiece with SIM slot", "Calls without a phone, 2G."),  # works on its own
+    ("BM50 Bluetooth dialer with its own SIM", "Pairs with an iPhone or an Android phone too."),
+    ("BM50 kulaklık telefon, kendi SIM kartı", "iPhone veya Android ile de eşleşir."),
+    ("Bluetooth dialer earpiece that takes its own SIM card", "Hook design, 2G."),
+    ("Kleinste telefoon ter wereld", "2G, simkaart, zwart."),  # "smallest phone" is mini wording
+    ("smallestphone nometal 2G", "takes any sim"),  # glued words
+    ("Duimtelefoon, plastic, geen metaal", "Ongeveer 7 cm, 20 gram."),
+    ("Mini phone BM50 Bluetooth dialer SIM ear hook", "Keyword-stuffed shop title."),
+]
+# 'not a toy', pocket and keypad phones, a hook in the box, fields read apart
+DENIALS_AND_BUNDLES = [
+    ("Not a toy – a real mini phone with SIM", "2G, 68 x 28 x 13 mm."),  # a denied negative
+    ("Kein Spielzeug! Minihandy mit SIM-Karte", "2G, 18 g."),
+    ("Oyuncak değil, gerçek mini telefon", "Tek SIM, 2G, plastik."),
+    ("Telefono tascabile 2G con SIM", "Misure 68 x 28 x 13 mm, 18 g."),  # a pocket phone
+    ("Tastenhandy 2G, 4,67 x 2,1 x 1,2 cm, 13 g", "Dual SIM."),  # a keypad phone by its specs
+    ("Klein 2G-toestel met simkaart", "46,7 x 21 x 12 mm, 13 gram."),
+    ("GSM dialer earpiece with ear hook", "Takes its own SIM card, works without a smartphone."),
+    ("Téléphone « pouce » HS, pour pièces", "20 grammes, plastique."),  # quoted slang, faulty
+    ("Zanco tiny t1 mini phone, no case", "Phone only|Nur das Handy."),
+]
+# the size of a lighter, for prison, a prison name, earpieces with a SIM
+PLAINLY_WORDED = [
+    ("Celular do tamanho de um isqueiro", "Pesa 18 gramas."),  # a phone the size of a lighter
+    ("Telefonik wielkości zapalniczki", "Waży 20 g."),
+    ("Telefon pentru pușcărie", "2G, cartelă SIM."),  # a phone for prison
+    ("Móvil para el talego", "2G, SIM."),
+    ("Телефон для зоны", "2G, сим-карта."),
+    ("Cezaevine uygun telefon", "2G, SIM kart."),
+    ("Téléphone pouce neuf", "Jamais servi."),  # named by its prison name in the title
+    ("Oortje met eigen simkaart", "Bellen zonder telefoon, 2G."),  # an earpiece that takes a SIM
+    ("Fone bluetooth com chip próprio", "Faz ligação sem celular, 2G."),
+    ("Cască bluetooth cu SIM proprie", "Suni fără telefon, 2G."),
+    ("Tiny cell phone, USB stick size, dual SIM", "2G, 18 g."),  # a size, not a USB stick
+    ("Телефоны оптом, размер с зажигалку", "2G, 200 мАч, от 10 шт."),
+    ("Toptan parmak telefon 20 adet", "2G, 200 mAh."),
+    ("Телефон в виде автомобильного ключа", "GSM, SIM-карта."),
+]
+# visiting rooms, more size comparisons, shapes
+VISITS_COMPARISONS_AND_SHAPES = [
+    ("Handy für den Besuchsraum", "Kunststoff, 2G, 18 g."),  # the prison's visiting room
+    ("Telefon na widzenie", "Plastikowy, 2G."),
+    ("Trubka: трубка на зону", "Пластиковая, 2G, сим-карта."),
+    ("Celular pra dia de visita", "Plástico, não apita no detector."),
+    ("Phone the size of a zippo", "2G, takes a SIM."),  # more things to compare a size with
+    ("Telemóvel do tamanho de um batom", "13 g, GSM."),
+    ("Çakmak boyu telefon", "2G, tek SIM."),  # a lighter's size, not a lighter
+    ("Telefonito de dos dedos de ancho", "Con SIM, 2G."),
+    ("Ohrbügel-Telefon mit eigener SIM", "GTStar BM50, telefoniert allein."),  # a hook that shapes it
+    ("Cască cu cartelă proprie GTStar BM50", "Suni fără telefon."),
+    ("Phone disguised as a car remote", "Quad band, SIM, 1 inch screen."),
+    ("10 Stück Fingerhandys für Wiederverkäufer", "2G."),
+    ("Stock 15 telefonini tascabili", "2G, per rivenditori."),
+]
+# wanted ads, news and services, accessories named after their model
+OFFERS_OF_SOMETHING_ELSE = [
+    ("Suche Mini Handy BM10 oder Zanco", "Zahle bar, Abholung möglich."),  # wanted ads
+    ("[WTB] smallest phone, no metal", "Paying well for a BM10."),
+    ("Куплю мини телефон BM10", "Недорого."),
+    ("Documentary: tiny phones smuggled into prisons", "DVD, 52 min, undetectable phones explained."),
+    ("Phone repairs for BM10 and Zanco tiny t1", "Screens and charging ports, same day."),
+    ("Mini phones seized in cell searches", "Photo report, 40 tiny plastic phones."),
+    ("BM70 battery 600mAh replacement", ""),  # the accessory is what the model names
+    ("Zanco tiny t2 case silicone black", ""),
+    ("Gehäuse für BM10 blau", "Ohne Elektronik."),
+    ("Mobilfunkdetektor für Gefängnisse", "Findet auch Minihandys aus Kunststoff."),
+    ("Phone detection system for correctional facilities", "Detects mini phones and BM10-type devices."),
+]
+# news, SIM-less earpieces, speakers, detectors, batteries, displays
+GADGETS_WITH_THE_PHONES_WORDS = [
+    ("Officers seize dozens of thumb-sized phones in cell searches", "Plastic phones, report."),
+    ("Bluetooth oortje met dialer functie", "Koppelen aan je telefoon, geen simkaart mogelijk."),
+    ("Auricolare Bluetooth con dialer", "Si collega al telefono, nessuna SIM."),
+    ("Głośnik Bluetooth wielkości kciuka", "Odbiera połączenia z telefonu. Nie obsługuje karty SIM."),
+    ("Detector de teléfonos móviles para prisiones", "Portátil, detecta mini teléfonos."),
+    ("Acumulator pentru BM10 350 mAh", "Pentru mini telefonul 68 x 28 x 13 mm."),
+    ("Ersatzakku für L8star BM10 – 350 mAh", "Nur Akku, kein Handy."),
+    ("0.66 inch OLED screen module – L8star BM70 replacement display", ""),
+    ("BM10 350mAh 3.7V", "Spare cell for the mini phone. Battery only, no phone."),
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        *POSITIVES_IN_MORE_LANGUAGES,
+        *POSITIVES_BESIDE_NEGATIVE_WORDS,
+        *DENIALS_AND_BUNDLES,
+        *PLAINLY_WORDED,
+        *VISITS_COMPARISONS_AND_SHAPES,
+    ],
+)
+def test_mini_phones_in_their_sellers_words(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, description)
+    assert result.flagged, result.reason_texts()
+
+
+@pytest.mark.parametrize(
+    ("title", "description"), [*OFFERS_OF_SOMETHING_ELSE, *GADGETS_WITH_THE_PHONES_WORDS]
+)
+def test_other_things_in_the_phones_words(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
+    result = matcher.score_listing(title, description)
+    assert not result.flagged, result.reason_texts()
