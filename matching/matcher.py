@@ -589,7 +589,8 @@ class Matcher:
                     )
                     break
         wanted = get("wanted")
-        if wanted and _leads(text, wanted[0]):
+        # "Looking for the smallest phone? ..." is a seller's question, not a wanted ad
+        if wanted and _leads(text, wanted[0]) and "?" not in text[:t_end]:
             add("wanted", "a wanted / buying ad, not an offer", w.wanted_ad, wanted[0])
         if not _SIMPLE_NEGATIVE_KEYS.isdisjoint(found):
             for key, points, msg, title_only in self._simple_negatives:

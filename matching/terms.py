@@ -687,7 +687,8 @@ ACCESSORY_ONLY = [
 ]
 
 # ---- hard negatives ----------------------------------------------------------------------------
-# A wanted / buying ad leads its title with one of these: it offers nothing.
+# A wanted / buying ad leads its title with one of these: it offers nothing. (Not Dutch "koop" or
+# "zoek": sellers write "Te koop" and "Zoek je ...?".)
 WANTED = [
     r"wanted",
     r"wtb",
@@ -702,8 +703,6 @@ WANTED = [
     r"gesucht",
     r"cerco",
     r"gezocht",
-    r"zoek(?:e|t)?",
-    r"koop",
     r"kupie",
     r"szukam",
     r"procuro",

@@ -620,6 +620,8 @@ POSITIVES_IN_MORE_LANGUAGES = [
 ]
 # a faulty phone's repairs, earphones in the box, pairing, glued and Dutch words
 POSITIVES_BESIDE_NEGATIVE_WORDS = [
+    ("Looking for the smallest phone? BM10 mini phone", "2G, SIM."),  # a seller's question, not a wanted ad
+    ("Te koop: mini telefoon BM10", "2G, simkaart."),  # Dutch "for sale"
     ("L8star BM10 mini phone – spares or repairs", "Does not charge."),  # a faulty phone
     ("Mini phone BM10 with earphones and charger", "2G, dual SIM."),  # earphones in the box
     ("Mini téléphone + chargeur + écouteurs", "Taille d'un briquet, 2G."),
