@@ -51,7 +51,7 @@ _LOOSE_PHONE = (
     r"(?:plast|fick|lomme)mobil\w*|мобилн\w*|мобилен|мобільн\w*)"
 )
 _SMALL = (
-    r"(?:mini|micro|tiny|little|thumb|finger|duim|daumen|parmak|kucuk|mititel\w*|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
+    r"(?:mini|minik|micro|tiny|little|thumb|finger|duim|daumen|parmak|kucuk|mititel\w*|pocket|winzig\w*|ultra[\s-]small|super[\s-]mini|мини|микро|"
     r"minuscul[eo]s?|miniaturow\w*|malutk\w*|pequenit\w*|chiquit\w*|міні|миниатюрн\w*|крошечн\w*|"
     r"liten|lilla|lille|pieni|pienikokoinen|maly|mali|malen\w*|majhn\w*|kicsi|apro|parany\w*|"
     r"малк\w*|малък|мъничк\w*|маленьк\w*|мініатюрн\w*|ميني|μινι|μικρ(?:ο|α|οσ|ουλ\w*)|μικροσκοπικ\w*|mazas|mazs|tommelstor\w*|tumstor\w*|"
@@ -62,7 +62,8 @@ _SMALL = (
 _GAP = r"(?:(?!sim|usb|sd\b|cooper)[\w'.+]+[\s-]+){0,2}?"
 
 MINI_PHONE = [
-    _SMALL + r"[\s-]*" + _GAP + _LOOSE_PHONE,
+    # glued only to the phone noun itself ("miniphone"), never to another word ("minimalist phone")
+    _SMALL + r"(?:[\s-]+" + _GAP + _LOOSE_PHONE + "|" + _LOOSE_PHONE + ")",
     _LOOSE_PHONE + r"[\s-]+(?:mini|miniatur[ea]s?|miniatur|miniaturas?|enanos?|ميني|minuscul\w*|"
     r"pequenit\w*|chiquit\w*|mici|mititel\w*)",
     r"mini[\s-]?handys?",

@@ -728,3 +728,13 @@ def test_mini_phones_in_their_sellers_words(matcher, title: str, description: st
 def test_other_things_in_the_phones_words(matcher, title: str, description: str) -> None:  # type: ignore[no-untyped-def]
     result = matcher.score_listing(title, description)
     assert not result.flagged, result.reason_texts()
+
+
+def test_small_words_glue_only_to_a_phone_noun() -> None:
+    from matching.terms import VOCAB
+    from matching.text import fold
+
+    for glued in ("miniphone", "Minihandys", "thumbphone", "duimtelefoon", "minik telefon"):
+        assert "mini_phone" in VOCAB.scan(fold(glued)), glued
+    for other in ("minimalist phone", "Microsoft phone", "fingerprint sensor phone", "minimum order phone"):
+        assert "mini_phone" not in VOCAB.scan(fold(other)), other
