@@ -747,8 +747,6 @@ REPORT = [
     r"newspapers?",
     r"zeitung",
     r"giornale",
-    r"quotidiano",
-    r"periodico",
     r"krant",
     r"gazet(?:a|te)",
     r"dokumentation",
