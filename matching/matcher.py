@@ -11,6 +11,7 @@ is a phone at all.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache, partial
 from itertools import chain, islice
@@ -150,19 +151,20 @@ def _leads(text: str, span: _Span) -> bool:
     return not any(c.isalnum() for c in text[: span[0]])
 
 
+def _cue_before(cue: re.Pattern[str], text: str, start: int, width: int = 30) -> bool:
+    """Whether `cue` (anchored at its end) matches the `width` characters before `start`."""
+    return cue.search(text[max(0, start - width) : start]) is not None
+
+
 def _denied(text: str, span: _Span) -> bool:
     """Whether the words at `span` are denied: "not a toy", "kein Spielzeug", "oyuncak degil"."""
-    return bool(
-        NEGATION_BEFORE.search(text[max(0, span[0] - 25) : span[0]]) or NEGATION_AFTER.match(text, span[1])
-    )
+    return _cue_before(NEGATION_BEFORE, text, span[0], 25) or NEGATION_AFTER.match(text, span[1]) is not None
 
 
 def _works_without_a_phone(text: str, span: _Span) -> bool:
     """Whether an `accessory_only` span is "without a phone" said of a phone that calls on its own
     ("llamas sin movil", "telefoniert ganz ohne Handy"), not of an accessory sold without one."""
-    return bool(
-        WITHOUT_START.match(text, span[0]) and STANDALONE_CUE.search(text[max(0, span[0] - 30) : span[0]])
-    )
+    return WITHOUT_START.match(text, span[0]) is not None and _cue_before(STANDALONE_CUE, text, span[0])
 
 
 def _offered_for_prison(text: str, prisons: list[_Span]) -> _Span | None:
@@ -563,7 +565,7 @@ class Matcher:
             for acc in accessories:
                 if acc[0] >= t_end:
                     break
-                if acc[0] > 0 and BUNDLE_CUE.search(text[max(0, acc[0] - 30) : acc[0]]):
+                if acc[0] > 0 and _cue_before(BUNDLE_CUE, text, acc[0]):
                     continue  # "... with ear hook", "+ charger": in the box of what the title sells
                 if any(p[0] == acc[1] + 1 and text[acc[1]] == "-" for p in title_phone):
                     continue  # "Ohrbügel-Telefon": the accessory word names the phone's shape
@@ -607,7 +609,7 @@ class Matcher:
         for span in get("smartphone", _NO_SPANS):
             if (
                 _denied(text, span)
-                or PAIRING_CUE.search(text[max(0, span[0] - 30) : span[0]])
+                or _cue_before(PAIRING_CUE, text, span[0])
                 or (paired_end >= 0 and PAIRING_CHAIN.match(text[paired_end : span[0]]))
                 or PAIRING_POSTCUE.match(text[span[1] : span[1] + 40])
             ):
@@ -621,7 +623,7 @@ class Matcher:
             earpieces
             and earpieces[0][0] < t_end
             and not sim_spans
-            and not (title_phone and BUNDLE_CUE.search(text[max(0, earpieces[0][0] - 30) : earpieces[0][0]]))
+            and not (title_phone and _cue_before(BUNDLE_CUE, text, earpieces[0][0]))
         ):
             add("earpiece", "earpiece / headset without a SIM slot", w.earpiece_no_sim, earpieces[0])
         lighters = get("lighter")
@@ -635,7 +637,7 @@ class Matcher:
                 s
                 for s in lighters
                 if not _overlaps(s, compared)
-                and (gas or _leads(text, s) or any(max(p[0] - s[1], s[0] - p[1]) <= 30 for p in shapes))
+                and (gas or _leads(text, s) or _near(s, shapes, 30))
             ]
             if lighters:
                 add("lighter", "a lighter shaped like a phone", w.lighter, lighters[0])

@@ -19,7 +19,7 @@ from rapidfuzz.utils import default_process
 from matching.catalog import Catalog, Device
 from matching.text import fold
 
-__all__ = ["BRAND_RE", "NameHit", "NameIndex", "find_brand", "latin"]
+__all__ = ["BRAND_RE", "NameHit", "NameIndex", "find_brand"]
 
 # Each alternative starts with its letter and checks the character before it afterwards
 # (`(?<![a-z0-9]).`): that is `(?<![a-z0-9])` in front, but lets `re` skip straight to b, j, t, f.
@@ -56,7 +56,7 @@ def compact(text: str) -> str:
     return _NON_ALNUM.sub("", fold(text))
 
 
-def latin(folded: str) -> str:
+def _latin(folded: str) -> str:
     """Folded text with its Cyrillic letters transliterated, one for one: `занко` -> `zanko`."""
     return folded if folded.isascii() else folded.translate(_TRANSLITERATE)
 
@@ -83,7 +83,7 @@ def find_brand(folded: str) -> tuple[int, int] | None:
     if "l8" in folded or "zan" in folded or "gt" in folded or "long" in folded:
         m = BRAND_RE.search(folded)
     if m is None and ("зан" in folded or "л8" in folded or "гт" in folded or "лонг" in folded):
-        m = BRAND_RE.search(latin(folded))
+        m = BRAND_RE.search(_latin(folded))
     return None if m is None else m.span()
 
 
@@ -164,7 +164,7 @@ class NameIndex:
             code = m.group().translate(_CYRILLIC_LOOKALIKES)
             code = _LOOKALIKE_ZERO.sub("0", _NON_ALNUM.sub("", code).rstrip("s+"))
             # the brand words before the code, Cyrillic ones in Latin letters
-            window = latin(folded[max(0, m.start() - 24) : m.start()])
+            window = _latin(folded[max(0, m.start() - 24) : m.start()])
             before = _joined_letters(_TOKEN_RE.findall(window))[-3:]
             hit = self._resolve(code, before, m.start(), m.end(), folded)
             if hit is not None:
@@ -202,7 +202,7 @@ class NameIndex:
         pos = code_start
         while need > 0 and pos > 0:
             pos -= 1
-            char = latin(folded[pos])
+            char = _latin(folded[pos])
             if char.isalnum() and char.isascii():
                 need -= 1
         return pos

@@ -216,13 +216,13 @@ _SIZE_OF = (
     r"размер(?:а)? на|μεγεθοσ|σαν|stærð við|sou grouss wei|големина на|величин\w*)"
 )
 _SIZE_ARTICLE = (
-    r"(?:a |an |un |une |el |een |eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma |o |un |en |ett |"
+    r"(?:a |an |un |une |el |een |eine[mns]? |ein |your |ur |yr |votre |il |lo |um |uma |o |en |ett |"
     r"et |ενα |ενοσ |nje )?"
 )
 _SIZE_OBJECT = (
     r"(?:lighter|briquet|mechero|accendino|aansteker|feuerzeug\w*|isqueiro|"
     r"zapalniczk\w*|зажигалк\w*|запальничк\w*|zazhigalk\w*|zapalnychk\w*|brichet\w*|thumb|pouce|"
-    r"tandare\w*|lighter|zapalovac\w*|upaljac\w*|vzigalnik\w*|запалк\w*|αναπτηρ\w*|"
+    r"tandare\w*|zapalovac\w*|upaljac\w*|vzigalnik\w*|запалк\w*|αναπτηρ\w*|"
     r"tumme\w*|tommelfinger\w*|palec|palac|αντιχειρ\w*|"
     r"kveikjar\w*|þumal\w*|feierzeug\w*|упаљач\w*|прст\w*|gisht\w*|cakmak\w*|"
     r"finger|doigt|"
@@ -633,6 +633,8 @@ _ITEM = (
     r"(?:phones?|telephones?|handys?|telefon\w*|telefoons?|movil(?:es)?|celular|cellulare|телефон\w*|"
     r"device|unit|toestel|apparaat|aparelho|جوال|هاتف)"
 )
+# "without": a phone sold without its accessory, or an accessory sold without the phone.
+_WITHOUT = r"(?:no|sans|sin|senza|sem|ohne|kein\w*|without|bez|без|zonder|fara)"
 _NOT_INCL = (
     r"(?:not|non|no|nicht|nao|ne|не|nie|n'est pas|niet|nu)\s+"
     r"(?:(?:is|est|sont|ist|e|è|входит|в комплект)"
@@ -642,7 +644,7 @@ _NOT_INCL = (
 ACCESSORY_ONLY = [
     _ITEM + r"\s+(?:is\s+|est\s+|в\s+комплект\s+)?" + _NOT_INCL,
     r"key\s+" + _NOT_INCL,
-    r"(?:no|sans|sin|senza|sem|ohne|kein|without|bez|без|zonder|fara)\s+(?:the\s+|het\s+)?"
+    _WITHOUT + r"\s+(?:the\s+|het\s+)?"
     + _ITEM
     + r"(?:\s+included)?",
     _ITEM + r"\s+dahil degil\w*",
@@ -1184,7 +1186,7 @@ NEGATION_BEFORE = re.compile(
     r"(?<!\w)(?:not|no|non|isn'?t|kein\w*|geen|pas|nao|nie|nu|niet|nicht|не|ни|ei|ne)\W+(?:\w+\W+){0,2}$"
 )
 NEGATION_AFTER = re.compile(r"\W*(?:degil|değil)(?!\w)")
-WITHOUT_START = re.compile(r"(?:no|sans|sin|senza|sem|ohne|kein\w*|without|bez|без|zonder|fara)\s")
+WITHOUT_START = re.compile(_WITHOUT + r"\s")
 # "phone + charger + earphones", "with earphones and charger": earphones in the box of a phone.
 BUNDLE_CUE = re.compile(
     r"(?:\+|&|(?<!\w)(?:with|and|incl\w*|plus|avec|et|mit|und|con|e|y|com|met|en|z|i|ve|cu|si|с|и))"
